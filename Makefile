@@ -1,0 +1,38 @@
+# Backprop by Hand: `make book` builds the site, `make test` runs every check.
+# Both create .venv from requirements.txt when it is missing or out of date.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: book test lint release venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+## Build the HTML book into _build/html; every Sphinx warning is an error.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## Run the whole test suite: checker, assignments, grading pipeline, chapters (nbval), site.
+test: $(STAMP)
+	$(BIN)/ruff check autograder tests tools benchmarks
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests book \
+		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## Regenerate exercises/ from solutions/ (run after editing a solution notebook).
+release: $(STAMP)
+	$(BIN)/python -m autograder release --all
+
+lint: $(STAMP)
+	$(BIN)/ruff check autograder tests tools benchmarks
+
+clean:
+	rm -rf _build
