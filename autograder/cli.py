@@ -1,0 +1,123 @@
+"""Command line: ``python -m autograder grade|release``.
+
+    python -m autograder grade a1 submissions/ --out graded-a1/
+    python -m autograder release a1          # regenerate exercises/a1 from solutions/a1
+    python -m autograder release --all
+    python -m autograder release --check     # exit 1 if exercises/ is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from autograder.course import CourseError, all_assignments, get_assignment
+from autograder.grading import GRADED, GradingOptions, grade_class
+from autograder.release import build_release, release_differences
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    assignment = get_assignment(args.assignment)
+    submissions: Path = args.submissions
+    if not submissions.is_dir():
+        return _fail(f"submissions folder {submissions} does not exist or is not a folder "
+                     "(expected one sub-folder per student, each holding "
+                     f"{assignment.notebook_name})")
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()):
+        if not args.force:
+            return _fail(f"output folder {out} is not empty: choose another, or pass --force "
+                         "to replace its contents")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    start = time.perf_counter()
+    options = GradingOptions(cell_timeout=args.cell_timeout,
+                             notebook_timeout=args.notebook_timeout,
+                             progress=not args.no_progress)
+    results = grade_class(assignment, submissions, out, options)
+    elapsed = time.perf_counter() - start
+
+    width = max([len(r.student) for r in results] + [7])
+    print(f"\n{assignment.name}: {len(results)} submissions graded in {elapsed:.1f} s")
+    for r in results:
+        line = f"  {r.student:<{width}}  {r.total:g} / {assignment.max_score:g}"
+        if r.status != GRADED:
+            line += f"  NOT GRADED: {r.reason}"
+        elif r.lost:
+            line += "  lost: " + ", ".join(r.lost)
+        print(line)
+    print(f"\ngrades:   {out / 'grades.csv'}\nfeedback: {out / 'feedback'}/<student>.html"
+          f"\ngradebook: {out / 'nbgrader' / 'gradebook.db'}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    if args.all or args.check:
+        assignments = all_assignments()
+    elif args.assignments:
+        assignments = [get_assignment(name) for name in args.assignments]
+    else:
+        return _fail("name the assignments to release (e.g. a1), or pass --all")
+    status = 0
+    for assignment in assignments:
+        if args.check:
+            diffs = release_differences(assignment)
+            if diffs:
+                status = 1
+                print(f"{assignment.name}: exercises/ is out of date: " + "; ".join(diffs))
+            else:
+                print(f"{assignment.name}: exercises/ is in sync with solutions/")
+        else:
+            dest = build_release(assignment, assignment.release_dir)
+            print(f"{assignment.name}: released to {dest}")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder",
+                                     description="Backprop by Hand's grading tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    grade = sub.add_parser("grade", help="grade a folder of submissions",
+                           description="Grade one folder per student; write grades.csv, "
+                                       "feedback pages and the nbgrader gradebook under --out.")
+    grade.add_argument("assignment", help="assignment name, e.g. a1")
+    grade.add_argument("submissions", type=Path,
+                       help="folder holding one sub-folder per student (named by student id)")
+    grade.add_argument("--out", type=Path, required=True, help="output folder")
+    grade.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    grade.add_argument("--cell-timeout", type=int, default=60, metavar="S",
+                       help="seconds one cell may run (default 60)")
+    grade.add_argument("--notebook-timeout", type=int, default=600, metavar="S",
+                       help="seconds one notebook may run (default 600)")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.set_defaults(func=cmd_grade)
+
+    release = sub.add_parser("release", help="regenerate exercises/ from solutions/")
+    release.add_argument("assignments", nargs="*", help="assignment names, e.g. a1 a2")
+    release.add_argument("--all", action="store_true", help="every assignment")
+    release.add_argument("--check", action="store_true",
+                         help="only compare exercises/ with a fresh release; exit 1 if they differ")
+    release.set_defaults(func=cmd_release)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CourseError as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""A throw-away nbgrader course directory, driven in-process through nbgrader's API.
+
+Both the release command and the grading command copy ``solutions/<aN>/`` into a fresh course
+directory with its own SQLite gradebook and run nbgrader there, so nbgrader never writes into the
+repository. nbgrader is driven through ``NbGraderAPI`` in this process: importing nbgrader costs
+seconds, which a subprocess per student would pay again and again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.course import Assignment
+
+
+class NbgraderError(RuntimeError):
+    """nbgrader failed on the course files; its log is in the message."""
+
+
+def _config(root: Path, cell_timeout: int):
+    from traitlets.config import Config
+
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.source_directory = "source"
+    c.CourseDirectory.release_directory = "release"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store"]
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    # Restore test cells that a student deleted, not only those they edited.
+    c.OverwriteCells.add_missing_cells = True
+    c.Execute.timeout = int(cell_timeout)
+    c.Execute.allow_errors = True
+    c.Execute.kernel_name = "python3"
+    return c
+
+
+@dataclass
+class Course:
+    """An nbgrader course at `root` whose only source assignment is `assignment`."""
+
+    root: Path
+    assignment: Assignment
+    cell_timeout: int = 120
+
+    def __post_init__(self) -> None:
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        # nbgrader runs `alembic` (and Jupyter kernels) from PATH: put this environment's bin/
+        # first, so the commands work without an activated virtual environment.
+        bindir = os.path.dirname(sys.executable)
+        if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
+            os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+        self.root.mkdir(parents=True, exist_ok=True)
+        source = self.root / "source" / self.assignment.name
+        if source.exists():
+            shutil.rmtree(source)
+        shutil.copytree(self.assignment.source_dir, source,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        config = _config(self.root, self.cell_timeout)
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def _check(self, result: dict, what: str) -> dict:
+        if not result.get("success"):
+            raise NbgraderError(f"nbgrader {what} failed:\n{result.get('log', '')[-3000:]}"
+                                f"\n{result.get('error', '')[-3000:]}")
+        return result
+
+    def generate_release(self) -> Path:
+        """generate_assignment: records every cell (hidden tests too), writes the release."""
+        self._check(self.api.generate_assignment(self.assignment.name, force=True),
+                    f"generate_assignment {self.assignment.name}")
+        return self.root / "release" / self.assignment.name
+
+    def submitted_dir(self, student: str) -> Path:
+        return self.root / "submitted" / student / self.assignment.name
+
+    def autograded_notebook(self, student: str) -> Path:
+        return (self.root / "autograded" / student / self.assignment.name
+                / self.assignment.notebook_name)
+
+    def autograde(self, student: str) -> dict:
+        """Autograde one submitted student; returns nbgrader's result (success, log, error)."""
+        return self.api.autograde(self.assignment.name, student, force=True, create=True)
+
+    def generate_feedback(self) -> dict:
+        return self.api.generate_feedback(self.assignment.name, force=True)
+
+    def feedback_page(self, student: str) -> Path:
+        return (self.root / "feedback" / student / self.assignment.name
+                / f"{self.assignment.name}.html")

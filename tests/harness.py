@@ -1,0 +1,173 @@
+"""Build student submissions from an assignment's source and grade them with the real command.
+
+A wrong submission is written as a list of edits of the reference solution, so every case in
+tests/submissions/aN.py reads as the mistake a student makes:
+
+    Case("transposed_dw", "dw computed as dout.T @ x",
+         edits=(Edit("affine", "dw = x2.T @ dout", "dw = (dout.T @ x2)"),),
+         expected=14, lost=("test_affine_backward",))
+
+``grade_cases`` grades the reference solution, the untouched release and every case in ONE run of
+``python -m autograder grade`` and checks each score against what the case says.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import subprocess
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import REPO_ROOT, get_assignment
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `old` by `new` in the reference code of answer cell `cell` (`old` must occur)."""
+
+    cell: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Stub:
+    """Leave answer cell `cell` as released: `# YOUR CODE HERE` / NotImplementedError."""
+
+    cell: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """A submission (edits of the reference solution) and the score it must get."""
+
+    name: str
+    description: str
+    edits: tuple = ()
+    expected: float = 0.0
+    lost: tuple[str, ...] | None = None   # graded cells that must score 0 (None: not checked)
+    raw: Callable[[Path], None] | None = field(default=None, compare=False)
+    # raw: writes the student's folder itself (missing, renamed or malformed notebooks)
+
+
+def reference_code(assignment: str) -> dict[str, str]:
+    """The reference solution of every answer cell, solution markers removed."""
+    nb = get_assignment(assignment).read_source()
+    code = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            lines = [ln for ln in cell.source.splitlines()
+                     if ln.strip() not in SOLUTION_MARKERS]
+            code[meta["grade_id"]] = "\n".join(lines)
+    return code
+
+
+def release_notebook(assignment: str) -> nbformat.NotebookNode:
+    a = get_assignment(assignment)
+    return nbformat.read(a.release_dir / a.notebook_name, as_version=4)
+
+
+def make_submission(assignment: str, edits: Iterable = ()) -> nbformat.NotebookNode:
+    """The release notebook with every answer filled in from the reference, then `edits`."""
+    nb = copy.deepcopy(release_notebook(assignment))
+    code = reference_code(assignment)
+    stubs = {e.cell for e in edits if isinstance(e, Stub)}
+    by_id = {}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in code:
+            by_id[gid] = cell
+            if gid not in stubs:
+                cell.source = code[gid]
+    for edit in edits:
+        if edit.cell not in by_id:
+            raise KeyError(f"no answer cell {edit.cell!r} in {assignment} (have {sorted(by_id)})")
+        if isinstance(edit, Edit):
+            cell = by_id[edit.cell]
+            if edit.old not in cell.source:
+                raise ValueError(f"{edit.old!r} not found in the reference code of {edit.cell!r}")
+            cell.source = cell.source.replace(edit.old, edit.new)
+    return nb
+
+
+def run_grader(assignment: str, submissions: Path, out: Path, *extra: str,
+               timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the real grading command; fail the test with its output if it does not exit 0."""
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", assignment,
+                           str(submissions), "--out", str(out), "--no-progress", *extra],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"grading command failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def read_grades(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+def grade_cases(assignment: str, cases: Iterable[Case], workdir: Path) -> dict[str, dict]:
+    """Grade solution + untouched release + every case in one run; assert every score."""
+    a = get_assignment(assignment)
+    parts = [p.grade_id for p in a.graded_parts()]
+    cases = list(cases)
+    submissions = workdir / "submissions"
+    for name, nb in [("solution", make_submission(assignment)),
+                     ("release", release_notebook(assignment))]:
+        (submissions / name).mkdir(parents=True)
+        nbformat.write(nb, submissions / name / a.notebook_name)
+    for case in cases:
+        folder = submissions / case.name
+        folder.mkdir(parents=True)
+        if case.raw is not None:
+            case.raw(folder)
+        else:
+            nbformat.write(make_submission(assignment, case.edits), folder / a.notebook_name)
+
+    out = workdir / "out"
+    run_grader(assignment, submissions, out)
+    rows = read_grades(out / "grades.csv")
+
+    problems = []
+    solution = rows["solution"]
+    if float(solution["score"]) != a.max_score:
+        problems.append(f"solution scored {solution['score']}/{a.max_score:g}: {solution['reason']}")
+    release = rows["release"]
+    nonzero = [p for p in parts if float(release[p]) != 0]
+    if float(release["score"]) != 0 or nonzero:
+        problems.append(f"untouched release scored {release['score']} (parts {nonzero})")
+    for case in cases:
+        row = rows[case.name]
+        got = float(row["score"])
+        if got != case.expected:
+            problems.append(f"{case.name}: scored {got:g}, expected {case.expected:g} "
+                            f"({case.description}); reason: {row['reason']}")
+        if case.lost is not None:
+            lost = {p for p in parts if float(row[p]) == 0}
+            if lost != set(case.lost):
+                problems.append(f"{case.name}: lost {sorted(lost)}, expected {sorted(case.lost)}")
+        if not row["reason"] and got < a.max_score:
+            problems.append(f"{case.name}: lost points but grades.csv gives no reason")
+    for name in ("solution", "release", *[c.name for c in cases]):
+        if not (out / "feedback" / f"{name}.html").is_file():
+            problems.append(f"no feedback page for {name}")
+    assert not problems, "\n".join(problems)
+    return rows
+
+
+def summary_table(assignment: str, cases: Iterable[Case], rows: dict[str, dict]) -> str:
+    """A plain-text table of the scores (printed by the tests, quoted in closing notes)."""
+    a = get_assignment(assignment)
+    lines = [f"{assignment} (max {a.max_score:g})"]
+    for name, desc in [("solution", "reference solution"), ("release", "untouched release")]:
+        lines.append(f"  {name:<28} {rows[name]['score']:>5}  {desc}")
+    for case in cases:
+        lines.append(f"  {case.name:<28} {rows[case.name]['score']:>5}  {case.description}")
+    return "\n".join(lines)
