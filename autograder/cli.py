@@ -4,6 +4,7 @@
     python -m autograder release a1          # regenerate exercises/a1 from solutions/a1
     python -m autograder release --all
     python -m autograder release --check     # exit 1 if exercises/ is out of date
+    python -m autograder samples a1 DIR      # three sample submissions to try the grader on
 """
 
 from __future__ import annotations
@@ -82,6 +83,17 @@ def cmd_release(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_samples(args: argparse.Namespace) -> int:
+    from autograder.samples import write_samples
+
+    assignment = get_assignment(args.assignment)
+    for path in write_samples(assignment.name, args.dest):
+        print(f"wrote {path}")
+    print(f"grade them with: python -m autograder grade {assignment.name} {args.dest} "
+          f"--out {args.dest}-graded")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder",
                                      description="Backprop by Hand's grading tools.")
@@ -108,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--check", action="store_true",
                          help="only compare exercises/ with a fresh release; exit 1 if they differ")
     release.set_defaults(func=cmd_release)
+
+    samples = sub.add_parser("samples", help="write sample submissions to try the grader on",
+                             description="Write DEST/complete, DEST/partial and DEST/untouched, "
+                                         "each holding the assignment's notebook.")
+    samples.add_argument("assignment", help="assignment name, e.g. a1")
+    samples.add_argument("dest", type=Path, help="folder to write the student folders into")
+    samples.set_defaults(func=cmd_samples)
     return parser
 
 

@@ -12,6 +12,7 @@ Layout of the output folder:
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,16 @@ def _why_lost(autograded: Path, parts: dict[str, float], scores: dict[str, float
     return {gid: why or "the test cell did not run" for gid, why in lost.items()}
 
 
+def _nbgrader_failure(result: dict) -> str:
+    """The most telling line of a failed nbgrader run: the exception that stopped it."""
+    lines = [ln.strip() for ln in (result.get("log", "") + "\n" + result.get("error", ""))
+             .splitlines() if ln.strip()]
+    exceptions = [ln for ln in lines if re.match(r"^[A-Za-z_.]*(Error|Exception|Exit)\b", ln)
+                  and "Please see the" not in ln]
+    errors = [ln for ln in lines if ln.startswith("[ERROR]") and "Please see the" not in ln]
+    return ((exceptions or errors or lines or ["no log"])[0])[:300]
+
+
 def _autograde_one(course: Course, sub: Submission) -> str | None:
     """Autograde one submission; return why it could not be graded, or None."""
     dest = course.submitted_dir(sub.student)
@@ -90,10 +101,7 @@ def _autograde_one(course: Course, sub: Submission) -> str | None:
     shutil.copyfile(sub.notebook, dest / course.assignment.notebook_name)
     result = course.autograde(sub.student)
     if not result.get("success") or not course.autograded_notebook(sub.student).is_file():
-        log = (result.get("log", "") + result.get("error", "")).strip().splitlines()
-        errors = [ln for ln in log if "[ERROR]" in ln or "Error" in ln]
-        detail = (errors or log or ["no output"])[-1]
-        return f"nbgrader could not grade the notebook: {detail.strip()[:300]}"
+        return "nbgrader could not grade the notebook: " + _nbgrader_failure(result)
     return None
 
 

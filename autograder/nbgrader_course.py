@@ -8,9 +8,11 @@ seconds, which a subprocess per student would pay again and again.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +37,14 @@ def _config(root: Path, cell_timeout: int):
     # Restore test cells that a student deleted, not only those they edited.
     c.OverwriteCells.add_missing_cells = True
     c.Execute.timeout = int(cell_timeout)
-    c.Execute.allow_errors = True
     c.Execute.kernel_name = "python3"
+    # Talk to kernels over Unix sockets instead of TCP on localhost. The socket path must be
+    # absolute (the kernel runs in the notebook's folder) and short (Unix sockets allow ~100
+    # characters), hence a fresh folder under the system's temporary directory.
+    c.KernelManager.transport = "ipc"
+    sockets = tempfile.mkdtemp(prefix="bbh-kernel-")
+    atexit.register(shutil.rmtree, sockets, ignore_errors=True)
+    c.KernelManager.ip = os.path.join(sockets, "k")
     return c
 
 
@@ -49,8 +57,14 @@ class Course:
     cell_timeout: int = 120
 
     def __post_init__(self) -> None:
+        import warnings
+
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
+        from sqlalchemy.exc import SAWarning
+
+        # nbgrader's own gradebook code trips SQLAlchemy's autoflush warnings: noise to a user.
+        warnings.filterwarnings("ignore", category=SAWarning)
 
         # nbgrader runs `alembic` (and Jupyter kernels) from PATH: put this environment's bin/
         # first, so the commands work without an activated virtual environment.

@@ -13,7 +13,6 @@ tests/submissions/aN.py reads as the mistake a student makes:
 
 from __future__ import annotations
 
-import copy
 import csv
 import subprocess
 import sys
@@ -24,24 +23,10 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import REPO_ROOT, get_assignment
+from autograder.samples import Edit, Stub, make_submission, reference_code, release_notebook
 
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace `old` by `new` in the reference code of answer cell `cell` (`old` must occur)."""
-
-    cell: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class Stub:
-    """Leave answer cell `cell` as released: `# YOUR CODE HERE` / NotImplementedError."""
-
-    cell: str
+__all__ = ["Case", "Edit", "Stub", "grade_cases", "make_submission", "read_grades",
+           "reference_code", "release_notebook", "run_grader", "summary_table"]
 
 
 @dataclass(frozen=True)
@@ -55,47 +40,6 @@ class Case:
     lost: tuple[str, ...] | None = None   # graded cells that must score 0 (None: not checked)
     raw: Callable[[Path], None] | None = field(default=None, compare=False)
     # raw: writes the student's folder itself (missing, renamed or malformed notebooks)
-
-
-def reference_code(assignment: str) -> dict[str, str]:
-    """The reference solution of every answer cell, solution markers removed."""
-    nb = get_assignment(assignment).read_source()
-    code = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            lines = [ln for ln in cell.source.splitlines()
-                     if ln.strip() not in SOLUTION_MARKERS]
-            code[meta["grade_id"]] = "\n".join(lines)
-    return code
-
-
-def release_notebook(assignment: str) -> nbformat.NotebookNode:
-    a = get_assignment(assignment)
-    return nbformat.read(a.release_dir / a.notebook_name, as_version=4)
-
-
-def make_submission(assignment: str, edits: Iterable = ()) -> nbformat.NotebookNode:
-    """The release notebook with every answer filled in from the reference, then `edits`."""
-    nb = copy.deepcopy(release_notebook(assignment))
-    code = reference_code(assignment)
-    stubs = {e.cell for e in edits if isinstance(e, Stub)}
-    by_id = {}
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in code:
-            by_id[gid] = cell
-            if gid not in stubs:
-                cell.source = code[gid]
-    for edit in edits:
-        if edit.cell not in by_id:
-            raise KeyError(f"no answer cell {edit.cell!r} in {assignment} (have {sorted(by_id)})")
-        if isinstance(edit, Edit):
-            cell = by_id[edit.cell]
-            if edit.old not in cell.source:
-                raise ValueError(f"{edit.old!r} not found in the reference code of {edit.cell!r}")
-            cell.source = cell.source.replace(edit.old, edit.new)
-    return nb
 
 
 def run_grader(assignment: str, submissions: Path, out: Path, *extra: str,

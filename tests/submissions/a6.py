@@ -1,0 +1,59 @@
+"""Realistic wrong submissions of assignment a6, each with the score it must get (max 16).
+
+Points per graded cell: test_rnn_step_forward 2, test_rnn_step_backward 3, test_rnn_forward 2,
+test_rnn_backward 4, test_clip_gradients 2, test_train_delay 3. The training of part 6 uses
+rnn_forward, rnn_backward and clip_gradients, so a backward pass that is wrong enough to stop the
+delay task from being learned also costs those 3 points.
+"""
+
+from tests.harness import Case, Edit, Stub
+
+ASSIGNMENT = "a6"
+
+BACKWARD = ("test_rnn_backward",)
+BACKWARD_AND_TRAINING = ("test_rnn_backward", "test_train_delay")
+
+CASES = [
+    Case("bptt_drops_next_step", "BPTT drops the gradient arriving from step t+1 "
+         "(each step sees only its own dh[:, t])",
+         edits=(Edit("rnn_backward", "rnn_step_backward(dh[:, t, :] + dprev_h,",
+                     "rnn_step_backward(dh[:, t, :],"),),
+         expected=9, lost=BACKWARD_AND_TRAINING),
+    Case("dwh_not_summed", "dWh = dWh_t instead of +=: one step's gradient instead of the sum "
+         "over time",
+         edits=(Edit("rnn_backward", "dWh += dWh_t", "dWh = dWh_t"),),
+         expected=9, lost=BACKWARD_AND_TRAINING),
+    Case("tanh_derivative_of_preactivation", "tanh derivative 1 - a**2 on the pre-activation "
+         "instead of 1 - h**2 from the output",
+         edits=(Edit("rnn_step_forward", "cache = (x, prev_h, Wx, Wh, next_h)",
+                     "cache = (x, prev_h, Wx, Wh, a)"),
+                Edit("rnn_step_backward", """    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h ** 2)""", """    x, prev_h, Wx, Wh, a = cache
+    da = dnext_h * (1.0 - a ** 2)""")),
+         expected=6, lost=("test_rnn_step_backward", *BACKWARD_AND_TRAINING)),
+    Case("backward_in_forward_time_order", "the backward pass runs t = 0, 1, ..., T-1 "
+         "instead of backwards in time",
+         edits=(Edit("rnn_backward", "for t in reversed(range(T)):", "for t in range(T):"),),
+         expected=9, lost=BACKWARD_AND_TRAINING),
+    Case("clip_elementwise", "each element clipped to [-max_norm, max_norm] instead of "
+         "scaling by the global norm",
+         edits=(Edit("clip_gradients",
+                     "clipped = {name: factor * np.asarray(g, dtype=float) for name, g in grads.items()}",
+                     "clipped = {name: np.clip(g, -max_norm, max_norm) for name, g in grads.items()}"),),
+         expected=14, lost=("test_clip_gradients",)),
+    Case("dh0_missing", "h0 treated as a constant: dh0 returned as zeros",
+         edits=(Edit("rnn_backward", "dh0 = dprev_h", "dh0 = np.zeros_like(dprev_h)"),),
+         expected=12, lost=BACKWARD),
+    Case("backward_reruns_forward", "rnn_backward runs rnn_forward again instead of using "
+         "its cache (right gradients, caught by the hidden test)",
+         edits=(Edit("rnn_forward", "cache = (step_caches, D)", "cache = (x, h0, Wx, Wh, b)"),
+                Edit("rnn_backward", "step_caches, D = cache",
+                     "x, h0, Wx, Wh, b = cache\n    D = x.shape[2]\n"
+                     "    step_caches = rnn_forward(x, h0, Wx, Wh, b)[1][0]")),
+         expected=12, lost=BACKWARD),
+    Case("single_steps_only", "parts 1-2 done, the sequence functions and clipping left "
+         "as released",
+         edits=(Stub("rnn_forward"), Stub("rnn_backward"), Stub("clip_gradients")),
+         expected=5, lost=("test_rnn_forward", "test_rnn_backward", "test_clip_gradients",
+                           "test_train_delay")),
+]

@@ -1,0 +1,25 @@
+"""exercises/ is exactly what nbgrader generates from solutions/ (never edited by hand)."""
+
+import pytest
+
+from autograder.course import all_assignments
+from autograder.release import release_differences
+
+
+def test_course_has_assignments():
+    assert [a.name for a in all_assignments()][:1] == ["a1"]
+
+
+@pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.name)
+def test_exercises_match_a_fresh_release(assignment):
+    diffs = release_differences(assignment)
+    assert not diffs, (f"exercises/{assignment.name} is out of date; run "
+                       f"`python -m autograder release {assignment.name}`:\n" + "\n".join(diffs))
+
+
+@pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.name)
+def test_every_part_has_points_and_every_answer_a_test(assignment):
+    parts = assignment.graded_parts()
+    assert parts and all(p.points > 0 for p in parts), f"{assignment.name}: a part has no points"
+    ids = [p.grade_id for p in parts]
+    assert len(ids) == len(set(ids)), f"{assignment.name}: duplicate grade ids"

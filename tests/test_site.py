@@ -1,0 +1,148 @@
+"""The book builds strictly, shows each assignment unexecuted, and leaks no solution or hidden test.
+
+The site is built once per test session, exactly as `make book` builds it (Sphinx warnings are
+errors), into a temporary folder.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import REPO_ROOT, all_assignments
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+_TAG = re.compile(r"<[^>]+>")
+
+
+_GENERIC = re.compile(r"^(import |from \S+ import |_?rng = np\.random\.default_rng\(|print\()")
+
+
+def _cell_lines(path: Path) -> set[str]:
+    if not path.is_file():
+        return set()
+    return {ln.strip() for c in nbformat.read(path, as_version=4).cells
+            for ln in c.source.splitlines()}
+
+
+def _protected_lines() -> dict[str, str]:
+    """Distinctive lines of every solution region and hidden test: line -> where it comes from.
+
+    A line that a released notebook shows anyway (a docstring, `return out, cache`) is no
+    secret, and neither is a generic line (an import, seeding a generator).
+    """
+    assignments = all_assignments()
+    public: set[str] = set()
+    for a in assignments:
+        public |= _cell_lines(a.release_dir / a.notebook_name)
+    secret: dict[str, str] = {}
+    for assignment in assignments:
+        for cell in assignment.read_source().cells:
+            inside = False
+            for line in cell.source.splitlines():
+                text = line.strip()
+                if text in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
+                    inside = True
+                elif text in ("### END SOLUTION", "### END HIDDEN TESTS"):
+                    inside = False
+                elif (inside and len(text) >= 20 and text not in public
+                      and not _GENERIC.match(text)):
+                    secret[text] = f"{assignment.name}/{cell.metadata['nbgrader']['grade_id']}"
+    return secret
+
+
+def _texts(root: Path):
+    """(path, readable text) of every text file a reader can fetch from `root`."""
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix in {".png", ".svg", ".jpg", ".woff", ".woff2",
+                                                 ".ttf", ".eot", ".ico", ".gif", ".pickle",
+                                                 ".doctree", ".inv"}:
+            continue
+        if "mathjax" in path.parts:
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".ipynb":
+            try:
+                nb = json.loads(raw)
+                raw = "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []))
+            except json.JSONDecodeError:
+                pass
+        elif path.suffix == ".html":
+            raw = html.unescape(_TAG.sub("", raw))
+        yield path, raw
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", ".",
+                           "--path-output", str(out), "-W", "-n", "--keep-going"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, f"book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}"
+    return out / "_build" / "html"
+
+
+def test_every_chapter_and_assignment_has_a_page(site):
+    toc = (REPO_ROOT / "_toc.yml").read_text()
+    files = re.findall(r"file:\s*(\S+)", toc)
+    assert files, "the table of contents lists no files"
+    for name in files:
+        assert (site / f"{name}.html").is_file(), f"no page for {name}"
+    for assignment in all_assignments():
+        assert f"exercises/{assignment.name}/{assignment.name}" in files, \
+            f"assignment {assignment.name} is not in _toc.yml"
+
+
+def test_assignment_pages_are_not_executed(site):
+    for assignment in all_assignments():
+        page = (site / "exercises" / assignment.name / f"{assignment.name}.html").read_text()
+        assert "cell_output" not in page, f"{assignment.name}'s page shows executed output"
+        assert "YOUR CODE HERE" in page
+        assert "NotImplementedError" in page
+
+
+def test_no_solution_or_hidden_test_in_the_site(site):
+    secret = _protected_lines()
+    assert len(secret) > 20, "found too few solution lines: is the detector broken?"
+    leaks = []
+    for path, text in _texts(site):
+        leaks += [f"{path.relative_to(site)}: marker {m!r}" for m in MARKERS if m in text]
+        leaks += [f"{path.relative_to(site)}: {line!r} (from {origin})"
+                  for line, origin in secret.items() if line in text]
+    assert not leaks, "solution text reached the built site:\n" + "\n".join(leaks[:20])
+
+
+def test_no_solution_or_hidden_test_in_exercises():
+    secret = _protected_lines()
+    leaks = []
+    for path, text in _texts(REPO_ROOT / "exercises"):
+        leaks += [f"{path}: marker {m!r}" for m in MARKERS if m in text]
+        leaks += [f"{path}: {line!r} (from {origin})"
+                  for line, origin in secret.items() if line in text]
+    assert not leaks, "solution text reached exercises/:\n" + "\n".join(leaks[:20])
+
+
+def test_the_site_needs_no_network(site):
+    """Scripts, styles and MathJax are served from the site itself: it works offline."""
+    remote = re.compile(r"""<(?:script|link|img)[^>]+(?:src|href)=["'](?:https?:)?//""")
+    offenders = []
+    for page in site.rglob("*.html"):
+        offenders += [f"{page.relative_to(site)}: {m.group(0)[:120]}"
+                      for m in remote.finditer(page.read_text(encoding="utf-8"))]
+    assert not offenders, "pages load resources from the network:\n" + "\n".join(offenders[:10])
+    assert list(site.rglob("mathjax/tex-chtml.js")) or list(site.rglob("tex-chtml*.js")), \
+        "MathJax is not bundled with the site"
+
+
+def test_exercise_notebooks_have_no_outputs():
+    for assignment in all_assignments():
+        nb = nbformat.read(assignment.release_dir / assignment.notebook_name, as_version=4)
+        executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.outputs]
+        assert not executed, f"{assignment.name}: cells {executed} have stored outputs"
