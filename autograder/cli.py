@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder.course import CourseError, all_assignments, get_assignment
 from autograder.grading import GRADED, GradingOptions, grade_class
 from autograder.release import build_release, release_differences
+from autograder.sandbox import Limits, can_isolate
 
 
 def _fail(message: str) -> int:
@@ -41,9 +42,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     start = time.perf_counter()
-    options = GradingOptions(cell_timeout=args.cell_timeout,
-                             notebook_timeout=args.notebook_timeout,
-                             progress=not args.no_progress)
+    limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                    memory_mb=args.memory_mb, max_processes=args.max_processes,
+                    disk_mb=args.disk_mb, output_kb=args.output_kb)
+    options = GradingOptions(limits=limits, jobs=args.jobs, progress=not args.no_progress)
+    if not can_isolate():
+        print("warning: not running as root: student code gets resource limits but no network "
+              "or file-system isolation", file=sys.stderr)
     results = grade_class(assignment, submissions, out, options)
     elapsed = time.perf_counter() - start
 
@@ -55,8 +60,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
             line += f"  NOT GRADED: {r.reason}"
         elif r.lost:
             line += "  lost: " + ", ".join(r.lost)
+        if r.limits:
+            line += f"  [limit: {', '.join(r.limits)}]"
         print(line)
-    print(f"\ngrades:   {out / 'grades.csv'}\nfeedback: {out / 'feedback'}/<student>.html"
+    print(f"\ngrades:    {out / 'grades.csv'}\nsummary:   {out / 'summary.html'}"
+          f"\nfeedback:  {out / 'feedback'}/<student>.html"
           f"\ngradebook: {out / 'nbgrader' / 'gradebook.db'}")
     return 0
 
@@ -107,10 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
                        help="folder holding one sub-folder per student (named by student id)")
     grade.add_argument("--out", type=Path, required=True, help="output folder")
     grade.add_argument("--force", action="store_true", help="replace a non-empty output folder")
-    grade.add_argument("--cell-timeout", type=int, default=60, metavar="S",
-                       help="seconds one cell may run (default 60)")
-    grade.add_argument("--notebook-timeout", type=int, default=600, metavar="S",
-                       help="seconds one notebook may run (default 600)")
+    d = Limits()
+    grade.add_argument("--cell-timeout", type=float, default=d.cell_timeout, metavar="S",
+                       help=f"seconds one cell may run (default {d.cell_timeout:g})")
+    grade.add_argument("--notebook-timeout", type=float, default=d.notebook_timeout, metavar="S",
+                       help=f"seconds one notebook may run (default {d.notebook_timeout:g})")
+    grade.add_argument("--memory-mb", type=int, default=d.memory_mb, metavar="MB",
+                       help=f"memory of the student's process (default {d.memory_mb})")
+    grade.add_argument("--max-processes", type=int, default=d.max_processes, metavar="N",
+                       help=f"processes and threads it may run (default {d.max_processes})")
+    grade.add_argument("--disk-mb", type=int, default=d.disk_mb, metavar="MB",
+                       help=f"disk space it may write (default {d.disk_mb})")
+    grade.add_argument("--output-kb", type=int, default=d.output_kb, metavar="KB",
+                       help=f"output kept per cell (default {d.output_kb})")
+    grade.add_argument("--jobs", type=int, default=0, metavar="N",
+                       help="submissions graded in parallel (default: one per core)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(func=cmd_grade)
 

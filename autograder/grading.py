@@ -1,29 +1,39 @@
-"""Grade a class: intake, nbgrader autograde per student, scores from the gradebook.
+"""Grade a class: intake, sandboxed execution, scores in nbgrader's gradebook, reports.
 
     results = grade_class(get_assignment("a1"), Path("submissions"), Path("out"))
+
+For each student: the notebook is checked (intake.py), rebuilt from the assignment's source with
+the student's answers, and executed (execute.py): the student's code in a sandboxed worker
+process under limits, the tests in a grader process of its own. Submissions run in parallel,
+one grader process per core. nbgrader then records the scores in its gradebook and writes the
+feedback pages.
 
 Layout of the output folder:
 
     out/grades.csv               one row per student (see reports.write_grades_csv)
+    out/summary.html             the class report: score distributions, limits hit, failures
     out/feedback/<student>.html  what each student sees: every lost point and why
-    out/nbgrader/                the nbgrader course used: gradebook.db (SQLite), submitted/,
-                                 autograded/ (the executed notebooks), feedback/
+    out/submissions/<student>/   each student's notebook as submitted (nothing is lost)
+    out/nbgrader/                the nbgrader course: gradebook.db (SQLite), autograded/, ...
 """
 
 from __future__ import annotations
 
-import re
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from autograder.course import Assignment
+from autograder.course import Assignment, get_assignment
+from autograder.execute import Execution, execute_submission
 from autograder.intake import Submission, collect
 from autograder.nbgrader_course import Course
+from autograder.sandbox import Limits, can_isolate
 
 GRADED = "graded"
 NOT_GRADED = "not graded"
@@ -36,6 +46,8 @@ class StudentResult:
     scores: dict[str, float]                 # grade_id -> points earned
     lost: dict[str, str] = field(default_factory=dict)  # grade_id -> why points were lost
     reason: str = ""                         # why the whole submission was not graded
+    limits: list[str] = field(default_factory=list)     # limits the submission hit
+    seconds: float = 0.0
 
     @property
     def total(self) -> float:
@@ -44,69 +56,23 @@ class StudentResult:
 
 @dataclass
 class GradingOptions:
-    cell_timeout: int = 60           # seconds one cell may run
-    notebook_timeout: int = 600      # seconds the whole notebook may run
+    limits: Limits = field(default_factory=Limits)
+    jobs: int = 0                    # parallel submissions; 0 = one per core
     progress: bool = True
 
 
-def _cell_failure(cell) -> str:
-    """A one-line reason from a test cell's outputs: the error, or what it wrote to stderr."""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            if output.get("ename") == "NotImplementedError":
-                return "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
-            evalue = (output.get("evalue") or "").strip()
-            lines = [ln for ln in evalue.splitlines() if ln.strip()]
-            detail = " ".join(ln.strip() for ln in lines[:3])
-            text = f"{output.get('ename', 'Error')}: {detail}" if detail else output.get(
-                "ename", "Error")
-            return text[:300]
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            return "the test wrote to stderr: " + "".join(output.get("text", "")).strip()[:200]
-    return "the test did not pass"
-
-
-def _why_lost(autograded: Path, parts: dict[str, float], scores: dict[str, float]) -> dict:
-    lost = {gid: "" for gid, pts in parts.items() if scores.get(gid, 0) < pts}
-    if not lost:
-        return lost
-    try:
-        nb = nbformat.read(autograded, as_version=4)
-    except Exception:  # the autograded notebook is ours, but be robust
-        return {gid: "the test did not pass" for gid in lost}
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in lost:
-            lost[gid] = _cell_failure(cell)
-    return {gid: why or "the test cell did not run" for gid, why in lost.items()}
-
-
-def _nbgrader_failure(result: dict) -> str:
-    """The most telling line of a failed nbgrader run: the exception that stopped it."""
-    lines = [ln.strip() for ln in (result.get("log", "") + "\n" + result.get("error", ""))
-             .splitlines() if ln.strip()]
-    exceptions = [ln for ln in lines if re.match(r"^[A-Za-z_.]*(Error|Exception|Exit)\b", ln)
-                  and "Please see the" not in ln]
-    errors = [ln for ln in lines if ln.startswith("[ERROR]") and "Please see the" not in ln]
-    return ((exceptions or errors or lines or ["no log"])[0])[:300]
-
-
-def _autograde_one(course: Course, sub: Submission) -> str | None:
-    """Autograde one submission; return why it could not be graded, or None."""
-    dest = course.submitted_dir(sub.student)
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    shutil.copyfile(sub.notebook, dest / course.assignment.notebook_name)
-    result = course.autograde(sub.student)
-    if not result.get("success") or not course.autograded_notebook(sub.student).is_file():
-        return "nbgrader could not grade the notebook: " + _nbgrader_failure(result)
-    return None
+def _execute(assignment_name: str, notebook: str, limits: Limits, slot: int,
+             hide: list[str]) -> Execution:
+    """Runs in a pool process: one submission, from reading its notebook to its verdicts."""
+    nb = nbformat.read(notebook, as_version=4)
+    return execute_submission(get_assignment(assignment_name), nb, limits, slot=slot,
+                              hide=[Path(p) for p in hide])
 
 
 def _scores_from_gradebook(course: Course, student: str,
                            parts: dict[str, float]) -> dict[str, float]:
+    from nbgrader.api import Gradebook, MissingEntry
+
     name = course.assignment.name
     with Gradebook(course.db_url) as gb:
         scores = {}
@@ -118,33 +84,84 @@ def _scores_from_gradebook(course: Course, student: str,
         return scores
 
 
+def _record(course: Course, sub: Submission, execution: Execution,
+            parts: dict[str, float]) -> StudentResult:
+    """Hand the executed notebook to nbgrader, which scores it into the gradebook."""
+    dest = course.submitted_dir(sub.student)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    nbformat.write(execution.notebook, dest / course.assignment.notebook_name)
+    outcome = course.autograde(sub.student)
+    if not outcome.get("success"):
+        log = (outcome.get("log", "") + outcome.get("error", "")).strip().splitlines()
+        return StudentResult(sub.student, NOT_GRADED, {g: 0.0 for g in parts},
+                             reason="nbgrader could not record the grades: "
+                                    + (log[-1] if log else "no log")[:300])
+    scores = _scores_from_gradebook(course, sub.student, parts)
+    lost = {}
+    for gid, pts in parts.items():
+        if scores.get(gid, 0.0) < pts:
+            part = execution.parts.get(gid)
+            why = part.reason if part and part.reason else "the test did not run"
+            if why.startswith("NotImplementedError"):
+                why = "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
+            lost[gid] = why
+    return StudentResult(sub.student, GRADED, scores, lost=lost,
+                         limits=list(execution.limits_hit), seconds=execution.seconds)
+
+
 def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
                 options: GradingOptions | None = None) -> list[StudentResult]:
     """Grade every student folder in `submissions_dir`; write everything under `out`."""
-    from autograder.reports import write_feedback, write_grades_csv
+    from autograder.reports import write_class_summary, write_feedback, write_grades_csv
 
     options = options or GradingOptions()
     parts = {p.grade_id: p.points for p in assignment.graded_parts()}
-    course = Course(out / "nbgrader", assignment, cell_timeout=options.cell_timeout)
+    course = Course(out / "nbgrader", assignment)
     course.generate_release()  # records every source cell in the gradebook, hidden tests too
 
     submissions = collect(submissions_dir, assignment)
-    results: list[StudentResult] = []
-    bar = tqdm(submissions, desc=f"grading {assignment.name}", unit="student",
-               disable=not options.progress)
-    for sub in bar:
-        bar.set_postfix_str(sub.student)
-        problem = sub.problem or _autograde_one(course, sub)
-        if problem:
-            results.append(StudentResult(sub.student, NOT_GRADED, {g: 0.0 for g in parts},
-                                         reason=problem))
-            continue
-        scores = _scores_from_gradebook(course, sub.student, parts)
-        results.append(StudentResult(sub.student, GRADED, scores, lost=_why_lost(
-            course.autograded_notebook(sub.student), parts, scores)))
+    kept = out / "submissions"
+    for sub in submissions:
+        if sub.notebook is not None:
+            (kept / sub.student).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sub.notebook, kept / sub.student / sub.notebook.name)
 
-    if any(r.status == GRADED for r in results):
+    results: dict[str, StudentResult] = {}
+    for sub in submissions:
+        if not sub.gradable:
+            results[sub.student] = StudentResult(sub.student, NOT_GRADED,
+                                                 {g: 0.0 for g in parts}, reason=sub.problem)
+    gradable = [s for s in submissions if s.gradable]
+    hide = [str(submissions_dir.resolve()), str(out.resolve())]
+    jobs = options.jobs or os.cpu_count() or 1
+    bar = tqdm(total=len(submissions), desc=f"grading {assignment.name}", unit="student",
+               disable=not options.progress)
+    bar.update(len(submissions) - len(gradable))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable) or 1)),
+                             mp_context=context) as pool:
+        futures = {pool.submit(_execute, assignment.name, str(sub.notebook), options.limits,
+                               slot, hide): sub
+                   for slot, sub in enumerate(gradable)}
+        for future in as_completed(futures):
+            sub = futures[future]
+            bar.set_postfix_str(sub.student)
+            try:
+                results[sub.student] = _record(course, sub, future.result(), parts)
+            except Exception as exc:  # a grader bug must not cost the rest of the class
+                results[sub.student] = StudentResult(
+                    sub.student, NOT_GRADED, {g: 0.0 for g in parts},
+                    reason=f"internal grading error ({type(exc).__name__}: {exc}); "
+                           "please report it")
+            bar.update(1)
+    bar.close()
+
+    ordered = [results[s.student] for s in submissions]
+    if any(r.status == GRADED for r in ordered):
         course.generate_feedback()
-    write_feedback(assignment, results, course, out / "feedback")
-    write_grades_csv(assignment, results, out / "grades.csv")
-    return results
+    write_feedback(assignment, ordered, course, out / "feedback")
+    write_grades_csv(assignment, ordered, out / "grades.csv")
+    write_class_summary(assignment, ordered, out / "summary.html", isolated=can_isolate())
+    return ordered

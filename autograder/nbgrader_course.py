@@ -8,11 +8,9 @@ seconds, which a subprocess per student would pay again and again.
 
 from __future__ import annotations
 
-import atexit
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +21,7 @@ class NbgraderError(RuntimeError):
     """nbgrader failed on the course files; its log is in the message."""
 
 
-def _config(root: Path, cell_timeout: int):
+def _config(root: Path):
     from traitlets.config import Config
 
     c = Config()
@@ -36,15 +34,26 @@ def _config(root: Path, cell_timeout: int):
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     # Restore test cells that a student deleted, not only those they edited.
     c.OverwriteCells.add_missing_cells = True
-    c.Execute.timeout = int(cell_timeout)
-    c.Execute.kernel_name = "python3"
-    # Talk to kernels over Unix sockets instead of TCP on localhost. The socket path must be
-    # absolute (the kernel runs in the notebook's folder) and short (Unix sockets allow ~100
-    # characters), hence a fresh folder under the system's temporary directory.
-    c.KernelManager.transport = "ipc"
-    sockets = tempfile.mkdtemp(prefix="bbh-kernel-")
-    atexit.register(shutil.rmtree, sockets, ignore_errors=True)
-    c.KernelManager.ip = os.path.join(sockets, "k")
+    # Submissions are executed by autograder.execute (student code in a sandboxed worker, tests
+    # in the grader) before nbgrader sees them; nbgrader then only records the scores the
+    # outputs imply, in its gradebook. So: no clearing, no overwriting, no executing here.
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearHiddenTests,
+        DeduplicateIds,
+        GetGrades,
+        LimitOutput,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+
+    c.Autograde.sanitize_preprocessors = [DeduplicateIds, OverwriteKernelspec, CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                           CheckCellMetadata]
+    # Students see why a test failed, never the hidden tests' code.
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     return c
 
 
@@ -54,7 +63,6 @@ class Course:
 
     root: Path
     assignment: Assignment
-    cell_timeout: int = 120
 
     def __post_init__(self) -> None:
         import warnings
@@ -77,7 +85,7 @@ class Course:
             shutil.rmtree(source)
         shutil.copytree(self.assignment.source_dir, source,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        config = _config(self.root, self.cell_timeout)
+        config = _config(self.root)
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     @property

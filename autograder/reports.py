@@ -38,6 +38,10 @@ def summary_html(assignment: Assignment, result) -> str:
     if result.reason:
         head += ("<p><strong>Your submission could not be graded:</strong> "
                  f"{html.escape(result.reason)}</p>")
+    if result.limits:
+        head += ("<p><strong>Your code hit a limit:</strong> "
+                 f"{html.escape(', '.join(result.limits))}. The part running at the time lost "
+                 "its points.</p>")
     return (head + "<table><tr><th>part</th><th>points</th><th>why</th></tr>"
             + "".join(rows) + "</table>")
 
@@ -68,8 +72,76 @@ def write_grades_csv(assignment: Assignment, results, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["student_id", "status", "score", "max_score",
-                         *[p.grade_id for p in parts], "reason"])
+                         *[p.grade_id for p in parts], "limits", "reason"])
         for r in results:
             reason = r.reason or "; ".join(f"{gid}: {why}" for gid, why in r.lost.items())
             writer.writerow([r.student, r.status, _fmt(r.total), _fmt(assignment.max_score),
-                             *[_fmt(r.scores.get(p.grade_id, 0.0)) for p in parts], reason])
+                             *[_fmt(r.scores.get(p.grade_id, 0.0)) for p in parts],
+                             "; ".join(r.limits), " ".join(reason.split())])
+
+
+def _figure_png(fig) -> str:
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def write_class_summary(assignment: Assignment, results, path: Path, isolated: bool) -> None:
+    """summary.html: the distribution of scores, per part and in total, and every problem."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parts = assignment.graded_parts()
+    graded = [r for r in results if r.status == "graded"]
+    n = len(results)
+    cols = min(4, len(parts) + 1)
+    rows = -(-(len(parts) + 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    totals = [r.total for r in results]
+    ax = axes[0][0]
+    ax.hist(totals, bins=min(20, max(5, int(assignment.max_score) + 1)),
+            range=(0, assignment.max_score), color="#4472c4")
+    ax.set_title(f"total (max {_fmt(assignment.max_score)})")
+    ax.set_xlabel("points")
+    ax.set_ylabel("students")
+    for i, part in enumerate(parts, start=1):
+        ax = axes[i // cols][i % cols]
+        full = sum(1 for r in results if r.scores.get(part.grade_id, 0) >= part.points)
+        ax.bar(["full", "zero"], [full, n - full], color=["#70ad47", "#c00000"])
+        ax.set_title(f"{part.grade_id} ({_fmt(part.points)} pt)", fontsize=9)
+    for j in range(len(parts) + 1, rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    fig.tight_layout()
+    image = _figure_png(fig)
+    plt.close(fig)
+
+    mean = sum(totals) / n if n else 0.0
+    table = "".join(
+        f"<tr><td>{html.escape(p.grade_id)}</td><td>{_fmt(p.points)}</td>"
+        f"<td>{sum(1 for r in results if r.scores.get(p.grade_id, 0) >= p.points)} / {n}</td></tr>"
+        for p in parts)
+    problems = [r for r in results if r.status != "graded" or r.limits]
+    problem_rows = "".join(
+        f"<tr><td>{html.escape(r.student)}</td><td>{html.escape(r.status)}</td>"
+        f"<td>{html.escape(', '.join(r.limits))}</td><td>{html.escape(r.reason)}</td></tr>"
+        for r in problems) or '<tr><td colspan="4">none</td></tr>'
+    sandbox = ("student code ran in a sandbox (own network and mount namespace, own user id, "
+               "resource limits)" if isolated else
+               "WARNING: not running as root, so student code ran with resource limits only, "
+               "without network and file-system isolation")
+    body = (f"<h1>{html.escape(assignment.name)}: class summary</h1>"
+            f"<p>{n} submissions, {len(graded)} graded, mean score {mean:.2f} / "
+            f"{_fmt(assignment.max_score)}. {html.escape(sandbox)}.</p>"
+            f'<img alt="score distributions" src="data:image/png;base64,{image}">'
+            "<h2>Parts</h2><table><tr><th>part</th><th>points</th><th>full marks</th></tr>"
+            f"{table}</table>"
+            "<h2>Submissions that hit a limit or could not be graded</h2>"
+            "<table><tr><th>student</th><th>status</th><th>limits hit</th><th>reason</th></tr>"
+            f"{problem_rows}</table>")
+    path.write_text(_PAGE.format(title=f"{assignment.name} class summary", body=body),
+                    encoding="utf-8")

@@ -1,0 +1,297 @@
+"""Execute one submission: student cells in a sandboxed worker, test cells in the grader.
+
+The notebook that is graded is rebuilt from the assignment's source: every instruction, given
+cell and test cell (hidden tests included) comes from ``solutions/<aN>/``; only the answer cells
+(and any extra code cells the student added) come from the submission. A test cell deleted or
+edited by the student is therefore restored, and a renamed or reordered cell changes nothing.
+
+Cells run in notebook order:
+- given cells run in the worker (so the student's code sees their imports and helpers) and in the
+  grader (so the tests see them, untouched by the student);
+- answer cells and the student's own cells run in the worker only; the names they define reach
+  the grader as proxies (see remote.py) or, for plain data, as values;
+- test cells run in the grader only. A test passes when its code raises nothing.
+
+When the worker dies or overruns a limit, the test running at the time fails with that reason; a
+fresh worker replays the student's cells and grading goes on with the next test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_output
+
+from autograder.course import Assignment
+from autograder.remote import StudentModule, WorkerGone
+from autograder.sandbox import Limits, start_worker, stop_worker
+
+MAX_RESTARTS = 3
+
+
+@dataclass
+class PartResult:
+    passed: bool
+    reason: str = ""          # why it failed
+    limit: str = ""           # the limit that was hit, if that is why it failed
+
+
+@dataclass
+class Execution:
+    notebook: nbformat.NotebookNode
+    parts: dict[str, PartResult] = field(default_factory=dict)
+    limits_hit: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def cell_kind(cell) -> str:
+    """'markdown', 'given', 'answer', 'test' or 'extra' (a cell the student added)."""
+    if cell.cell_type != "code":
+        return "markdown"
+    meta = _meta(cell)
+    if meta.get("solution"):
+        return "answer"
+    if meta.get("grade"):
+        return "test"
+    if meta.get("locked") and meta.get("grade_id"):
+        return "given"
+    return "extra"
+
+
+def build_graded_notebook(assignment: Assignment, student_nb) -> nbformat.NotebookNode:
+    """Source structure, with the student's answers and added code cells put in."""
+    source = assignment.read_source()
+    release = nbformat.read(assignment.release_dir / assignment.notebook_name, as_version=4)
+    stubs = {_meta(c)["grade_id"]: c.source for c in release.cells
+             if cell_kind(c) == "answer"}
+    known = {_meta(c).get("grade_id") for c in source.cells if _meta(c).get("grade_id")}
+
+    answers: dict[str, str] = {}
+    extras: dict[str | None, list[str]] = {}
+    anchor = None
+    for cell in student_nb.cells:
+        gid = _meta(cell).get("grade_id")
+        if cell.cell_type == "code" and _meta(cell).get("solution") and gid in stubs:
+            answers.setdefault(gid, cell.source)
+            anchor = gid
+        elif gid in known:
+            anchor = gid
+        elif cell.cell_type == "code" and cell.source.strip():
+            extras.setdefault(anchor, []).append(cell.source)
+
+    graded = nbformat.v4.new_notebook(metadata=source.metadata)
+    for code in extras.get(None, []):
+        graded.cells.append(nbformat.v4.new_code_cell(code))
+    for cell in source.cells:
+        kind = cell_kind(cell)
+        if kind == "extra":
+            continue  # the source's own scratch cells are replaced by the student's
+        new = nbformat.from_dict(dict(cell))
+        new.pop("id", None)
+        if kind == "code" or new.cell_type == "code":
+            new.outputs, new.execution_count = [], None
+        gid = _meta(cell).get("grade_id")
+        if kind == "answer":
+            new.source = answers.get(gid, stubs.get(gid, ""))
+        graded.cells.append(new)
+        for code in extras.get(gid, []):
+            graded.cells.append(nbformat.v4.new_code_cell(code))
+    for cell in graded.cells:
+        if "id" not in cell:
+            cell["id"] = f"cell-{len(str(id(cell)))}-{graded.cells.index(cell)}"
+    nbformat.validator.normalize(graded)
+    return graded
+
+
+def _stream(text: str, limit: int):
+    if len(text) > limit:
+        text = text[:limit] + f"\n[... {len(text) - limit} more characters dropped: output limit]\n"
+    return new_output("stream", name="stdout", text=text)
+
+
+def _error(exc: BaseException, hidden_source: bool):
+    ename = type(exc).__name__
+    evalue = str(exc)
+    notes = "\n".join(getattr(exc, "__notes__", []) or [])
+    lines = [f"{ename}: {evalue}"] + ([notes] if notes else [])
+    if not hidden_source:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.startswith("<test")]
+        if frames:
+            lines = ["".join(traceback.format_list(frames[-3:]))] + lines
+    return new_output("error", ename=ename, evalue=evalue + (f"\n{notes}" if notes else ""),
+                      traceback=lines)
+
+
+class _Runner:
+    def __init__(self, limits: Limits, slot: int, hide: list[Path]):
+        self.limits, self.slot, self.hide = limits, slot, hide
+        self.worker_cells: list[tuple[str, str, str]] = []   # (kind, name, source) run so far
+        self.trusted: dict = {"__name__": "__main__"}
+        self.trusted_names: set[str] = set()
+        self.restarts = 0
+        self.dead: str = ""
+        self.imported: dict = {}          # name -> the value the worker gave it
+        self.client = self._start()
+
+    def _start(self):
+        client = start_worker(self.limits, self.slot, self.hide)
+        client.forbidden = self._forbidden
+        return client
+
+    def _forbidden(self) -> list[str]:
+        """Student names a test rebound to something else (to forbid calling them)."""
+        return [name for name, value in self.imported.items()
+                if self.trusted.get(name) is not value]
+
+    def close(self) -> None:
+        stop_worker(self.client)
+
+    def _import(self, changed: dict) -> None:
+        for name, value in changed.items():
+            if name in self.trusted_names:
+                continue
+            if isinstance(value, StudentModule):
+                try:
+                    value = importlib.import_module(value.name)
+                except Exception:
+                    continue
+            self.trusted[name] = value
+            self.imported[name] = value
+
+    def run_in_worker(self, kind: str, name: str, source: str, timeout: float):
+        """Run a cell in the worker; returns (printed text, exception or None)."""
+        if self.dead:
+            return "", WorkerGone(self.dead)
+        self.worker_cells.append((kind, name, source))
+        self.client.start_cell(timeout)
+        try:
+            changed = self.client.request("exec", source, name)
+            if kind != "given":
+                self._import(changed)
+            return self.client.output.getvalue(), None
+        except WorkerGone as gone:
+            printed = self.client.output.getvalue()
+            self.restart(timeout, skip_last=True)
+            return printed, gone
+        except Exception as exc:  # the student's code raised: shown, and grading goes on
+            return self.client.output.getvalue(), exc
+
+    def restart(self, timeout: float, skip_last: bool = False) -> None:
+        stop_worker(self.client)
+        if self.restarts >= MAX_RESTARTS:
+            self.dead = "the student's process was restarted too often; grading stopped"
+            return
+        self.restarts += 1
+        replay = self.worker_cells[:-1] if skip_last else self.worker_cells
+        self.client = self._start()
+        for kind, name, source in replay:
+            self.client.start_cell(timeout)
+            try:
+                changed = self.client.request("exec", source, name)
+                if kind != "given":
+                    self._import(changed)
+            except WorkerGone as gone:
+                stop_worker(self.client)
+                self.dead = f"{gone.reason} (while re-running cell {name})"
+                return
+            except Exception:
+                continue
+
+    def run_trusted(self, name: str, source: str, timeout: float, limit: int, is_test: bool):
+        """Run a given or test cell in the grader; returns (printed, exception or None)."""
+        before = {k: id(v) for k, v in self.trusted.items()}
+        out = io.StringIO()
+        self.client.start_cell(timeout)
+        exc = None
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+            warnings.simplefilter("always")
+            try:
+                exec(compile(source, f"<test {name}>", "exec"), self.trusted)
+            except WorkerGone as gone:
+                exc = gone
+                self.restart(timeout)
+            except BaseException as error:  # noqa: BLE001 - a failing test, whatever it raised
+                if isinstance(error, KeyboardInterrupt):
+                    raise
+                exc = error
+        printed = self.client.output.getvalue() + out.getvalue()
+        printed += "".join(f"{w.category.__name__}: {w.message}\n" for w in caught[:5])
+        if is_test and caught and exc is None:
+            # In a notebook a warning prints to stderr, and nbgrader fails such a test cell.
+            first = caught[0]
+            exc = AssertionError(f"the code emitted a warning, and a test cell must run cleanly: "
+                                 f"{first.category.__name__}: {first.message}")
+        if not is_test:
+            self.trusted_names |= {k for k, v in self.trusted.items() if before.get(k) != id(v)}
+        return printed[: limit * 2], exc
+
+
+def execute_submission(assignment: Assignment, student_nb, limits: Limits, slot: int = 0,
+                       hide: list[Path] | None = None) -> Execution:
+    """Grade-execute one (already validated) submission. Never raises for student behaviour."""
+    start = time.monotonic()
+    nb = build_graded_notebook(assignment, student_nb)
+    result = Execution(notebook=nb)
+    deadline = start + limits.notebook_timeout
+    out_limit = limits.output_kb * 1024
+    runner = _Runner(limits, slot, hide or [])
+    try:
+        for cell in nb.cells:
+            kind = cell_kind(cell)
+            if kind == "markdown":
+                continue
+            name = _meta(cell).get("grade_id", "student cell")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = f"notebook time limit: grading stopped after {limits.notebook_timeout:g} s"
+                if kind == "test":
+                    result.parts[name] = PartResult(False, reason, "notebook time limit")
+                    cell.outputs = [new_output("error", ename="TimeLimit", evalue=reason,
+                                               traceback=[reason])]
+                if "notebook time limit" not in result.limits_hit:
+                    result.limits_hit.append("notebook time limit")
+                continue
+            timeout = min(limits.cell_timeout, remaining)
+            outputs = []
+            if kind in ("given", "answer", "extra"):
+                printed, exc = runner.run_in_worker(kind, name, cell.source, timeout)
+                if kind == "given" and exc is None:
+                    printed2, exc = runner.run_trusted(name, cell.source, timeout, out_limit,
+                                                       is_test=False)
+            else:
+                printed, exc = runner.run_trusted(name, cell.source, timeout, out_limit,
+                                                  is_test=True)
+            if printed:
+                outputs.append(_stream(printed, out_limit))
+            if exc is not None:
+                outputs.append(_error(exc, hidden_source=(kind == "test")))
+            cell.outputs = outputs
+            if isinstance(exc, WorkerGone):
+                limit = exc.reason.split(":")[0]
+                if limit not in result.limits_hit:
+                    result.limits_hit.append(limit)
+            if kind == "test":
+                if exc is None:
+                    result.parts[name] = PartResult(True)
+                else:
+                    reason = (exc.reason if isinstance(exc, WorkerGone)
+                              else f"{type(exc).__name__}: {str(exc).strip()}")
+                    limit = exc.reason.split(":")[0] if isinstance(exc, WorkerGone) else ""
+                    result.parts[name] = PartResult(False, reason[:400], limit)
+    finally:
+        runner.close()
+    result.seconds = time.monotonic() - start
+    return result
