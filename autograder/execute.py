@@ -136,8 +136,8 @@ def _error(exc: BaseException, hidden_source: bool):
 
 
 class _Runner:
-    def __init__(self, limits: Limits, slot: int, hide: list[Path]):
-        self.limits, self.slot, self.hide = limits, slot, hide
+    def __init__(self, limits: Limits, hide: list[Path]):
+        self.limits, self.hide = limits, hide
         self.worker_cells: list[tuple[str, str, str]] = []   # (kind, name, source) run so far
         self.trusted: dict = {"__name__": "__main__"}
         self.trusted_names: set[str] = set()
@@ -147,14 +147,29 @@ class _Runner:
         self.client = self._start()
 
     def _start(self):
-        client = start_worker(self.limits, self.slot, self.hide)
+        client = start_worker(self.limits, self.hide)
         client.forbidden = self._forbidden
         return client
 
-    def _forbidden(self) -> list[str]:
-        """Student names a test rebound to something else (to forbid calling them)."""
-        return [name for name, value in self.imported.items()
-                if self.trusted.get(name) is not value]
+    def _forbidden(self) -> list[tuple[str, str, str]]:
+        """Student names a test rebound, to forbid their use: (name, exception, message).
+
+        A test forbids a function by rebinding its name to one that raises; the worker gets a
+        stand-in that raises the same exception, found by calling the test's replacement.
+        """
+        forbidden = []
+        for name, value in self.imported.items():
+            replacement = self.trusted.get(name)
+            if replacement is value:
+                continue
+            ename, message = "AssertionError", f"{name} was called, but this test forbids it"
+            if callable(replacement):
+                try:
+                    replacement()
+                except Exception as exc:  # the replacement's own complaint
+                    ename, message = type(exc).__name__, str(exc)
+            forbidden.append((name, ename, message))
+        return forbidden
 
     def close(self) -> None:
         stop_worker(self.client)
@@ -239,7 +254,7 @@ class _Runner:
         return printed[: limit * 2], exc
 
 
-def execute_submission(assignment: Assignment, student_nb, limits: Limits, slot: int = 0,
+def execute_submission(assignment: Assignment, student_nb, limits: Limits,
                        hide: list[Path] | None = None) -> Execution:
     """Grade-execute one (already validated) submission. Never raises for student behaviour."""
     start = time.monotonic()
@@ -247,7 +262,7 @@ def execute_submission(assignment: Assignment, student_nb, limits: Limits, slot:
     result = Execution(notebook=nb)
     deadline = start + limits.notebook_timeout
     out_limit = limits.output_kb * 1024
-    runner = _Runner(limits, slot, hide or [])
+    runner = _Runner(limits, hide or [])
     try:
         for cell in nb.cells:
             kind = cell_kind(cell)

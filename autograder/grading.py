@@ -61,11 +61,11 @@ class GradingOptions:
     progress: bool = True
 
 
-def _execute(assignment_name: str, notebook: str, limits: Limits, slot: int,
+def _execute(assignment_name: str, notebook: str, limits: Limits,
              hide: list[str]) -> Execution:
     """Runs in a pool process: one submission, from reading its notebook to its verdicts."""
     nb = nbformat.read(notebook, as_version=4)
-    return execute_submission(get_assignment(assignment_name), nb, limits, slot=slot,
+    return execute_submission(get_assignment(assignment_name), nb, limits,
                               hide=[Path(p) for p in hide])
 
 
@@ -143,8 +143,8 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable) or 1)),
                              mp_context=context) as pool:
         futures = {pool.submit(_execute, assignment.name, str(sub.notebook), options.limits,
-                               slot, hide): sub
-                   for slot, sub in enumerate(gradable)}
+                               hide): sub
+                   for sub in gradable}
         for future in as_completed(futures):
             sub = futures[future]
             bar.set_postfix_str(sub.student)

@@ -277,6 +277,39 @@ for _name in _FORWARD_DUNDERS:
     setattr(Proxy, _name, _make_dunder(_name))
 
 
+def _sync(original, after) -> None:
+    """Make the grader's copy of mutable arguments look like the worker's after a call."""
+    kind = type(original)
+    if kind is np.ndarray:
+        if (type(after) is np.ndarray and after.shape == original.shape
+                and original.flags.writeable
+                and not np.array_equal(original, after, equal_nan=True)):
+            np.copyto(original, after, casting="unsafe")
+    elif kind is dict and type(after) is dict:
+        for key in [k for k in original if k not in after]:
+            del original[key]
+        for key, value in after.items():
+            if key in original and type(original[key]) in (np.ndarray, dict, list, tuple):
+                _sync(original[key], value)
+                if type(original[key]) is np.ndarray and (
+                        type(value) is not np.ndarray or value.shape != original[key].shape):
+                    original[key] = value
+            else:
+                original[key] = value
+    elif kind is list and type(after) is list:
+        if len(after) != len(original):
+            original[:] = after
+        else:
+            for i, value in enumerate(after):
+                if type(original[i]) in (np.ndarray, dict, list, tuple):
+                    _sync(original[i], value)
+                else:
+                    original[i] = value
+    elif kind is tuple and type(after) is tuple and len(after) == len(original):
+        for item, value in zip(original, after, strict=True):
+            _sync(item, value)
+
+
 def _exception_from(ename: str, message: str, student_tb: str) -> BaseException:
     cls = getattr(builtins, ename, None)
     if not (isinstance(cls, type) and issubclass(cls, Exception)) or cls in (SystemExit,):
@@ -310,12 +343,11 @@ class WorkerClient:
     def request(self, op: str, *args):
         if self.gone is not None:
             raise self.gone
-        arrays = []
+        sent = None
         if op in ("call", "method"):
-            # Arguments cross by value: remember the arrays, so that a function that modifies
-            # its input in place is seen doing so, as it would be in one process.
-            call_args, call_kwargs = args[-2], args[-1]
-            arrays = [a for a in (*call_args, *call_kwargs.values()) if type(a) is np.ndarray]
+            # Arguments cross by value: keep them, so that a function that modifies its input
+            # in place (an array, a dict of parameters) is seen doing so, as in one process.
+            sent = (args[-2], args[-1])
             args = (*args, self.forbidden())
         buf = io.BytesIO()
         try:
@@ -338,12 +370,8 @@ class WorkerClient:
                                f"read: {exc}") from None
         if printed:
             self.output.write(str(printed))
-        after = extras.get("arrays_after", []) if isinstance(extras, dict) else []
-        for original, changed in zip(arrays, after, strict=False):
-            if (type(changed) is np.ndarray and changed.shape == original.shape
-                    and original.flags.writeable and not np.array_equal(original, changed,
-                                                                        equal_nan=True)):
-                np.copyto(original, changed, casting="unsafe")
+        if sent is not None and isinstance(extras, dict) and "args_after" in extras:
+            _sync(sent, extras["args_after"])
         for category, message in (extras.get("warnings", []) if isinstance(extras, dict) else []):
             cls = getattr(builtins, str(category), None)
             if not (isinstance(cls, type) and issubclass(cls, Warning)):
@@ -461,24 +489,27 @@ def serve(fd_in: int, fd_out: int, output_limit: int) -> None:
         _write_frame(fd_out, buf.getvalue())
 
 
-def _forbid(name: str):
+def _forbid(ename: str, message: str):
+    cls = getattr(builtins, ename, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = AssertionError
+
     def forbidden(*args, **kwargs):
-        raise AssertionError(f"{name} was called, but this test forbids it: a backward pass must "
-                             "use the chain rule and its cache, not re-run the forward pass")
+        raise cls(message)
     return forbidden
 
 
 def _call_student(namespace: dict, forbidden: list, fn, args, kwargs, extras: dict):
     """Call student code with some globals forbidden, and report array arguments afterwards."""
-    saved = {name: namespace[name] for name in forbidden if name in namespace}
-    for name in saved:
-        namespace[name] = _forbid(name)
+    saved = {name: namespace[name] for name, _, _ in forbidden if name in namespace}
+    for name, ename, message in forbidden:
+        if name in saved:
+            namespace[name] = _forbid(ename, message)
     try:
         return fn(*args, **kwargs)
     finally:
         namespace.update(saved)
-        extras["arrays_after"] = [a for a in (*args, *kwargs.values())
-                                  if type(a) is np.ndarray]
+        extras["args_after"] = (args, kwargs)
 
 
 def _dispatch(op: str, args: tuple, namespace: dict, table: dict, extras: dict):
@@ -503,8 +534,8 @@ def _dispatch(op: str, args: tuple, namespace: dict, table: dict, extras: dict):
     if op == "method":
         handle, name, call_args, call_kwargs, forbidden = args
         obj = table[handle]
-        method = getattr(type(obj), name)
-        return _call_student(namespace, forbidden, method, (obj, *call_args), call_kwargs, extras)
+        method = getattr(obj, name)
+        return _call_student(namespace, forbidden, method, call_args, call_kwargs, extras)
     if op == "repr":
         return repr(table[args[0]])[:2000]
     if op == "release":

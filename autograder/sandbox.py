@@ -36,7 +36,10 @@ CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PDEATHSIG = 1
-BASE_UID = 61000          # worker user ids: BASE_UID + slot (no such users exist)
+# Worker user ids: BASE_UID + the grader process's pid. No such users exist, and two graders
+# alive at the same time (two grading commands, two test runs) never share an id, so neither
+# can signal, or kill while cleaning up, the other's worker.
+BASE_UID = 1_000_000
 
 
 @dataclass
@@ -147,11 +150,11 @@ def _hidden_paths(extra: list[Path]) -> list[Path]:
     return hidden
 
 
-def start_worker(limits: Limits, slot: int = 0, hide: list[Path] | None = None,
+def start_worker(limits: Limits, hide: list[Path] | None = None,
                  isolate: bool | None = None) -> WorkerClient:
     """Start a worker process; returns the grader's client for it."""
     isolate = can_isolate() if isolate is None else isolate
-    uid = BASE_UID + slot
+    uid = BASE_UID + os.getpid()
     expose = sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
                      Path(sys.executable).resolve().parent, REPO_ROOT / "autograder"})
     # The repository itself is hidden apart from the autograder package and the environment.

@@ -103,7 +103,8 @@ def test_every_chapter_and_assignment_has_a_page(site):
 def test_assignment_pages_are_not_executed(site):
     for assignment in all_assignments():
         page = (site / "exercises" / assignment.name / f"{assignment.name}.html").read_text()
-        assert "cell_output" not in page, f"{assignment.name}'s page shows executed output"
+        assert 'class="cell_output' not in page, \
+            f"{assignment.name}'s page shows executed output"
         assert "YOUR CODE HERE" in page
         assert "NotImplementedError" in page
 
