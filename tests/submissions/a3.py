@@ -74,6 +74,13 @@ CASES = [
                 Edit("tanh", "    out = cache\n    dx = dout * (1.0 - out ** 2)",
                      "    x = cache\n    dx = dout * (1.0 - x ** 2)")),
          expected=18, lost=("test_tanh",)),
+    Case("tanh_numeric_without_forward", "tanh backward by finite differences of np.tanh "
+         "(not calling tanh_forward): caught by the 1e-12 tolerance alone",
+         edits=(Edit("tanh", "cache = out", "cache = x"),
+                Edit("tanh", "    out = cache\n    dx = dout * (1.0 - out ** 2)",
+                     "    x = cache\n    h = 1e-5\n"
+                     "    dx = dout * (np.tanh(x + h) - np.tanh(x - h)) / (2 * h)")),
+         expected=18, lost=("test_tanh",)),
     Case("mse_factor_two", "MSE gradient 2 (y - t) / N although the loss has the 1/2",
          edits=(Edit("mse_loss", "dy = residual / num_examples", "dy = 2 * residual / num_examples"),),
          expected=18, lost=("test_mse_loss",)),

@@ -2,8 +2,9 @@
 
 Points per graded cell: test_rnn_step_forward 2, test_rnn_step_backward 3, test_rnn_forward 2,
 test_rnn_backward 4, test_clip_gradients 2, test_train_delay 3. The training of part 6 uses
-rnn_forward, rnn_backward and clip_gradients, so a backward pass that is wrong enough to stop the
-delay task from being learned also costs those 3 points.
+rnn_forward, rnn_backward and clip_gradients and must end below 0.003 (a correct RNN ends near
+3e-4 and 7e-4 on the two seeds; dropping the gradient from step t+1 or keeping one step's dWh
+still learns, but only to 0.0015-0.008), so those mistakes cost its 3 points as well.
 """
 
 from tests.harness import Case, Edit, Stub
@@ -11,6 +12,14 @@ from tests.harness import Case, Edit, Stub
 ASSIGNMENT = "a6"
 
 BACKWARD = ("test_rnn_backward",)
+
+# rnn_forward keeps only its inputs, and rnn_backward runs the steps forward again to get them
+RERUN_FORWARD = """x, h0, Wx, Wh, b = cache
+    D = x.shape[2]
+    step_caches, prev_h = [], h0
+    for t in range(x.shape[1]):
+        prev_h, step_cache = rnn_step_forward(x[:, t, :], prev_h, Wx, Wh, b)
+        step_caches.append(step_cache)"""
 BACKWARD_AND_TRAINING = ("test_rnn_backward", "test_train_delay")
 
 CASES = [
@@ -44,13 +53,24 @@ CASES = [
     Case("dh0_missing", "h0 treated as a constant: dh0 returned as zeros",
          edits=(Edit("rnn_backward", "dh0 = dprev_h", "dh0 = np.zeros_like(dprev_h)"),),
          expected=12, lost=BACKWARD),
-    Case("backward_reruns_forward", "rnn_backward runs rnn_forward again instead of using "
-         "its cache (right gradients, caught by the hidden test)",
+    Case("backward_reruns_forward", "rnn_backward runs the forward steps again instead of "
+         "using its cache (right gradients, caught by the hidden test)",
          edits=(Edit("rnn_forward", "cache = (step_caches, D)", "cache = (x, h0, Wx, Wh, b)"),
-                Edit("rnn_backward", "step_caches, D = cache",
-                     "x, h0, Wx, Wh, b = cache\n    D = x.shape[2]\n"
-                     "    step_caches = rnn_forward(x, h0, Wx, Wh, b)[1][0]")),
+                Edit("rnn_backward", "step_caches, D = cache", RERUN_FORWARD)),
          expected=12, lost=BACKWARD),
+    Case("correct_in_other_words", "a correct solution written differently (other summation "
+         "order, einsum, tanh' recomputed as 1 - tanh(a)**2): full marks",
+         edits=(Edit("rnn_step_forward", "a = x @ Wx + prev_h @ Wh + b", "a = b + prev_h @ Wh + x @ Wx"),
+                Edit("rnn_step_forward", "cache = (x, prev_h, Wx, Wh, next_h)",
+                     "cache = (x, prev_h, Wx, Wh, a)"),
+                Edit("rnn_step_backward", """    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h ** 2)""", """    x, prev_h, Wx, Wh, a = cache
+    da = dnext_h * (1.0 - np.tanh(a) ** 2)"""),
+                Edit("rnn_step_backward", "dWh = prev_h.T @ da",
+                     "dWh = np.einsum('nh,nk->hk', prev_h, da)"),
+                Edit("clip_gradients", "factor = 1.0 if total_norm <= max_norm else max_norm / total_norm",
+                     "factor = min(1.0, max_norm / max(total_norm, 1e-300))")),
+         expected=16, lost=()),
     Case("single_steps_only", "parts 1-2 done, the sequence functions and clipping left "
          "as released",
          edits=(Stub("rnn_forward"), Stub("rnn_backward"), Stub("clip_gradients")),
