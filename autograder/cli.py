@@ -62,6 +62,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             line += "  lost: " + ", ".join(r.lost)
         if r.limits:
             line += f"  [limit: {', '.join(r.limits)}]"
+        if r.seconds:
+            line += f"  ({r.seconds:.1f} s)"
         print(line)
     print(f"\ngrades:    {out / 'grades.csv'}\nsummary:   {out / 'summary.html'}"
           f"\nfeedback:  {out / 'feedback'}/<student>.html"

@@ -19,6 +19,7 @@ fresh worker replays the student's cells and grading goes on with the next test.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import io
 import time
@@ -144,11 +145,13 @@ class _Runner:
         self.restarts = 0
         self.dead: str = ""
         self.imported: dict = {}          # name -> the value the worker gave it
+        self.given: dict[int, str] = {}   # objects given cells defined, by id -> name
         self.client = self._start()
 
     def _start(self):
         client = start_worker(self.limits, self.hide)
         client.forbidden = self._forbidden
+        client.given = self.given
         return client
 
     def _forbidden(self) -> list[tuple[str, str, str]]:
@@ -250,8 +253,26 @@ class _Runner:
             exc = AssertionError(f"the code emitted a warning, and a test cell must run cleanly: "
                                  f"{first.category.__name__}: {first.message}")
         if not is_test:
-            self.trusted_names |= {k for k, v in self.trusted.items() if before.get(k) != id(v)}
+            new = {k for k, v in self.trusted.items() if before.get(k) != id(v)}
+            self.trusted_names |= new
+            self.given.update({id(self.trusted[k]): k for k in new if not k.startswith("_")})
         return printed[: limit * 2], exc
+
+
+def _limit_hit(exc: BaseException | None, printed: str) -> str:
+    """The limit a cell ran into, named as the grading command's flags name it, or ''."""
+    if isinstance(exc, WorkerGone):
+        return exc.reason.split(":")[0]
+    if isinstance(exc, MemoryError):
+        return "memory limit"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return "disk limit"
+    if isinstance(exc, BlockingIOError) or (isinstance(exc, OSError)
+                                            and exc.errno == errno.EAGAIN):
+        return "process limit"
+    if "output limit]" in printed:
+        return "output limit"
+    return ""
 
 
 def execute_submission(assignment: Assignment, student_nb, limits: Limits,
@@ -294,18 +315,18 @@ def execute_submission(assignment: Assignment, student_nb, limits: Limits,
             if exc is not None:
                 outputs.append(_error(exc, hidden_source=(kind == "test")))
             cell.outputs = outputs
-            if isinstance(exc, WorkerGone):
-                limit = exc.reason.split(":")[0]
-                if limit not in result.limits_hit:
-                    result.limits_hit.append(limit)
+            limit = _limit_hit(exc, printed)
+            if limit and limit not in result.limits_hit:
+                result.limits_hit.append(limit)
             if kind == "test":
                 if exc is None:
                     result.parts[name] = PartResult(True)
                 else:
                     reason = (exc.reason if isinstance(exc, WorkerGone)
                               else f"{type(exc).__name__}: {str(exc).strip()}")
-                    limit = exc.reason.split(":")[0] if isinstance(exc, WorkerGone) else ""
-                    result.parts[name] = PartResult(False, reason[:400], limit)
+                    if limit and not reason.startswith(limit):
+                        reason = f"{limit}: {reason}"
+                    result.parts[name] = PartResult(False, reason[:400], limit or "")
     finally:
         runner.close()
     result.seconds = time.monotonic() - start

@@ -33,6 +33,26 @@ MAX_FRAME = 256 * 2**20           # the largest reply the grader accepts from a 
 _HEADER = struct.Struct("!Q")
 
 
+_CALLBACK_TAG = b"\x00callback\x00"
+_BY_REFERENCE = (types.FunctionType, types.MethodType,
+                 np.random.Generator, np.random.RandomState)
+
+
+class _LendThis:
+    """Marks a grader object to be sent by reference (as a stand-in that calls back)."""
+
+    def __init__(self, target):
+        self.target = target
+
+
+def _lendable(obj) -> bool:
+    """A test's own function (defined in a cell), or a random generator; not library code."""
+    if isinstance(obj, (np.random.Generator, np.random.RandomState)):
+        return True
+    func = getattr(obj, "__func__", obj)
+    return getattr(func, "__module__", None) == "__main__"
+
+
 class WorkerGone(RuntimeError):
     """The worker died or stopped answering; `reason` says why (time limit, memory, crash)."""
 
@@ -173,23 +193,88 @@ class StudentModule:
 
 
 class _GraderPickler(pickle.Pickler):
-    def __init__(self, file):
+    """Grader side: proxies go back as their handles, objects of given cells by name."""
+
+    def __init__(self, file, given: dict[int, str], lent: dict[int, object]):
         super().__init__(file, protocol=4)
+        self.given = given
+        self.lent = lent
 
     def persistent_id(self, obj):
         if type(obj) is Proxy:
             return ("ref", object.__getattribute__(obj, "_handle"))
+        if not _is_plain(obj) and id(obj) in self.given:
+            # A function or object that a given cell defined: the worker ran the same cell
+            # and has its own, under the same name (e.g. a loss function a test passes in).
+            return ("given", self.given[id(obj)])
+        if type(obj) is _LendThis:
+            self.lent[id(obj.target)] = obj.target
+            return ("lent", id(obj.target))
+        if isinstance(obj, _BY_REFERENCE) and _lendable(obj):
+            # A test's own function or random generator stays here; the student's code gets a
+            # stand-in that calls back (so a generator advances here, as in one process).
+            self.lent[id(obj)] = obj
+            return ("lent", id(obj))
         return None
 
 
 class _WorkerUnpickler(pickle.Unpickler):
-    def __init__(self, file, table: dict):
+    def __init__(self, file, table: dict, namespace: dict, channel=None):
         super().__init__(file)
         self.table = table
+        self.namespace = namespace
+        self.channel = channel
 
     def persistent_load(self, pid):
-        kind, handle = pid
-        return self.table[handle]
+        kind, key = pid
+        if kind == "given":
+            return self.namespace[key]
+        if kind == "lent":
+            return _Lent(key, self.channel)
+        return self.table[key]
+
+
+class _Lent:
+    """Worker side: one of the grader's objects; calls and attribute reads go back to it."""
+
+    def __init__(self, key: int, channel):
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_channel", channel)
+
+    def _ask(self, op, name=None, args=(), kwargs=None):
+        channel = object.__getattribute__(self, "_channel")
+        return channel.call_back(object.__getattribute__(self, "_key"), op, name, args,
+                                 kwargs or {})
+
+    def __call__(self, *args, **kwargs):
+        return self._ask("call", None, args, kwargs)
+
+    def __getattr__(self, name):
+        return self._ask("getattr", name)
+
+
+class _Channel:
+    """Worker side: the two pipes, and the objects handed to the grader so far."""
+
+    def __init__(self, fd_in: int, fd_out: int, table: dict, namespace: dict):
+        self.fd_in, self.fd_out, self.table, self.namespace = fd_in, fd_out, table, namespace
+
+    def call_back(self, key, op, name, args, kwargs):
+        buf = io.BytesIO()
+        _WorkerPickler(buf, self.table).dump((key, op, name, args, kwargs))
+        _write_frame(self.fd_out, _CALLBACK_TAG + buf.getvalue())
+        frame = _read_frame(self.fd_in, None, limit=1 << 40)
+        status, value, after = _WorkerUnpickler(io.BytesIO(frame), self.table, self.namespace,
+                                                self).load()
+        if after is not None:
+            _sync((args, kwargs), after)
+        if status == "ok":
+            return value
+        ename, message = value
+        cls = getattr(builtins, ename, None)
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            cls = RuntimeError
+        raise cls(message)
 
 
 # --------------------------------------------------------------------------- grader side
@@ -310,10 +395,13 @@ def _sync(original, after) -> None:
             _sync(item, value)
 
 
-def _exception_from(ename: str, message: str, student_tb: str) -> BaseException:
+def _exception_from(ename: str, message: str, student_tb: str,
+                    err: int | None = None) -> BaseException:
     cls = getattr(builtins, ename, None)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)) or cls in (SystemExit,):
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
         exc = StudentError(f"{ename}: {message}")
+    elif issubclass(cls, OSError) and err is not None:
+        exc = cls(err, message)
     else:
         try:
             exc = cls(message)
@@ -335,6 +423,8 @@ class WorkerClient:
         self.deadline: float | None = None
         self.output = io.StringIO()       # what the student's code printed during this cell
         self.gone: WorkerGone | None = None
+        self.given: dict[int, str] = {}   # id of an object defined by a given cell -> its name
+        self.lent: dict[int, object] = {}  # the grader's objects the worker may call back
 
     def start_cell(self, timeout: float) -> None:
         self.deadline = time.monotonic() + timeout
@@ -351,12 +441,16 @@ class WorkerClient:
             args = (*args, self.forbidden())
         buf = io.BytesIO()
         try:
-            _GraderPickler(buf).dump((op, args))
+            _GraderPickler(buf, self.given, self.lent).dump((op, args))
         except (TypeError, AttributeError, pickle.PicklingError) as exc:
             raise TypeError(f"a test cannot pass this value to student code: {exc}") from None
         try:
             _write_frame(self.to_worker, buf.getvalue())
-            reply = _read_frame(self.from_worker, self.deadline)
+            while True:
+                reply = _read_frame(self.from_worker, self.deadline)
+                if not reply.startswith(_CALLBACK_TAG):
+                    break
+                self._answer_callback(reply[len(_CALLBACK_TAG):])
         except TimeoutError:
             self._fail("time limit: the code ran longer than the per-cell limit")
         except (EOFError, BrokenPipeError, OSError):
@@ -379,8 +473,37 @@ class WorkerClient:
             warnings.warn(str(message), cls, stacklevel=2)
         if status == "ok":
             return value
-        ename, message, student_tb = value
-        raise _exception_from(str(ename), str(message), str(student_tb))
+        ename, message, student_tb, *rest = value
+        err = rest[0] if rest and type(rest[0]) is int else None
+        raise _exception_from(str(ename), str(message), str(student_tb), err)
+
+    def _answer_callback(self, frame: bytes) -> None:
+        """The student's code called one of the grader's lent objects: do it here, reply."""
+        try:
+            key, op, name, args, kwargs = SafeUnpickler(io.BytesIO(frame), self).load()
+            target = self.lent[key]
+            if op == "getattr":
+                if not isinstance(name, str) or name.startswith("_"):
+                    raise AttributeError(f"the grader's object has no public attribute {name!r}")
+                result = getattr(target, name)
+                if isinstance(result, types.ModuleType):
+                    raise TypeError("a module cannot be lent to student code")
+                if callable(result) and not isinstance(result, type):
+                    result = _LendThis(result)   # e.g. rng.permutation: called back here too
+            else:
+                result = target(*args, **kwargs)
+            # The test's function may change its arguments in place: send them back too.
+            reply = ("ok", result, (args, kwargs))
+        except Exception as exc:  # goes back to the student's code as an exception
+            reply = ("error", (type(exc).__name__, str(exc)[:2000]), None)
+        buf = io.BytesIO()
+        try:
+            _GraderPickler(buf, self.given, self.lent).dump(reply)
+        except Exception as exc:
+            buf = io.BytesIO()
+            _GraderPickler(buf, self.given, self.lent).dump(
+                ("error", ("TypeError", f"cannot send the result: {exc}"), None))
+        _write_frame(self.to_worker, buf.getvalue())
 
     def forbidden(self) -> list[str]:
         """Names a test has rebound to forbid their use (set by the runner)."""
@@ -457,12 +580,13 @@ def serve(fd_in: int, fd_out: int, output_limit: int) -> None:
     table: dict = {}
     captured = _CappedOutput(output_limit)
     sys.stdout = sys.stderr = captured
+    channel = _Channel(fd_in, fd_out, table, namespace)
     while True:
         try:
             frame = _read_frame(fd_in, None, limit=1 << 40)
         except EOFError:
             return
-        op, args = _WorkerUnpickler(io.BytesIO(frame), table).load()
+        op, args = _WorkerUnpickler(io.BytesIO(frame), table, namespace, channel).load()
         extras: dict = {}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -472,7 +596,8 @@ def serve(fd_in: int, fd_out: int, output_limit: int) -> None:
             except BaseException as exc:  # noqa: BLE001 - everything goes back to the grader
                 if isinstance(exc, KeyboardInterrupt):
                     raise
-                reply = ("error", (type(exc).__name__, str(exc)[:2000], _student_traceback(exc)))
+                reply = ("error", (type(exc).__name__, str(exc)[:2000], _student_traceback(exc),
+                               getattr(exc, "errno", None)))
         if op in ("call", "method"):
             extras["warnings"] = [(w.category.__name__, str(w.message)[:500]) for w in caught[:20]]
         elif caught:
@@ -534,6 +659,9 @@ def _dispatch(op: str, args: tuple, namespace: dict, table: dict, extras: dict):
     if op == "method":
         handle, name, call_args, call_kwargs, forbidden = args
         obj = table[handle]
+        method = getattr(type(obj), name, None)
+        if method is None:  # as Python itself reports a missing special method
+            raise TypeError(f"'{type(obj).__name__}' object does not support {name}")
         method = getattr(obj, name)
         return _call_student(namespace, forbidden, method, call_args, call_kwargs, extras)
     if op == "repr":

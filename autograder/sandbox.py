@@ -93,8 +93,10 @@ class SandboxPlan:
             _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
             _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
             # A fresh /tmp: the worker's only writable space, and the real /tmp is hidden.
+            # One MiB more than RLIMIT_FSIZE allows a file: a runaway file is stopped by the
+            # limit (SIGXFSZ, reported as the disk limit) before the space runs out.
             _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-                   f"size={self.limits.disk_mb}m,mode=1777")
+                   f"size={self.limits.disk_mb + 1}m,mode=1777")
             # Hide whole trees, then bring back inside them only what the worker needs
             # (Python itself, the virtual environment, the autograder package): bind each kept
             # path to a staging point first, cover its tree with an empty tmpfs, bind it back.
@@ -168,10 +170,13 @@ def start_worker(limits: Limits, hide: list[Path] | None = None,
            "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
            "PYTHONPATH": str(REPO_ROOT)}
+    # BBH_WORKER_LOG=path keeps the worker's own errors (for debugging the grader itself).
+    debug_log = os.environ.get("BBH_WORKER_LOG")
+    stderr = open(debug_log, "ab") if debug_log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "autograder.remote", str(to_worker_r), str(from_worker_w),
          str(limits.output_kb * 1024)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
         pass_fds=(to_worker_r, from_worker_w), env=env, cwd="/",
         preexec_fn=plan.apply, start_new_session=True)
     os.close(to_worker_r)

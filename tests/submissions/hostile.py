@@ -1,0 +1,263 @@
+"""Hostile a1 submissions: each tries to break, cheat or spy on the grader.
+
+Every case is built on an honest part whose score is known: part 1 of a1 (the four gates,
+9 points) done right, part 2 left as released, unless the case says otherwise. The hostile code
+goes into a cell the student added, or into one of their answers. A case says the exact score it
+must get and, where a limit is involved, the limit that must be named in grades.csv.
+
+Cases that try to read or write what they must not print `LEAK:<what>` when they succeed and
+`blocked:<what>` when they fail; the test checks the autograded notebooks for those markers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import REPO_ROOT
+from autograder.samples import Edit, Stub, make_submission
+
+HONEST_PART = 9.0   # the gates of a1
+GATES_ONLY = (Stub("value_class"),)
+
+
+@dataclass
+class Hostile:
+    name: str
+    description: str
+    expected: float
+    limit: str = ""                 # a limit that must be named in grades.csv
+    reason: str = ""                # a fragment the reason must contain (ungradable cases)
+    write: object = None            # callable(folder) writing the student's folder
+
+
+def _notebook(edits=GATES_ONLY, extra: str | None = None, after: str = "add_gate",
+              transform=None) -> nbformat.NotebookNode:
+    nb = make_submission("a1", edits)
+    if extra is not None:
+        index = next(i for i, c in enumerate(nb.cells)
+                     if c.metadata.get("nbgrader", {}).get("grade_id") == after)
+        nb.cells.insert(index + 1, nbformat.v4.new_code_cell(extra))
+    if transform is not None:
+        transform(nb)
+    nbformat.validator.normalize(nb)
+    return nb
+
+
+def _writer(nb=None, raw: bytes | None = None, name: str = "a1.ipynb"):
+    def write(folder: Path) -> None:
+        if raw is not None:
+            (folder / name).write_bytes(raw)
+        else:
+            nbformat.write(nb, folder / name)
+    return write
+
+
+def _delete_tests(nb) -> None:
+    nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def _edit_tests(nb) -> None:
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass  # all tests pass, promise"
+
+
+def _tamper_metadata(nb) -> None:
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            meta["points"] = 100
+        if meta.get("solution"):
+            meta.update(grade=True, points=50)
+
+
+ZERO_GATES = tuple(
+    Edit(cell, old, new) for cell, old, new in [
+        ("add_gate", "out = x + y", "out = np.zeros_like(x)"),
+        ("mul_gate", "out = x * y", "out = np.zeros_like(x)"),
+        ("max_gate", "out = np.maximum(x, y)", "out = np.zeros_like(x)"),
+        ("sigmoid_gate", "out = 1.0 / (1.0 + np.exp(-x))", "out = np.zeros_like(x)"),
+    ]) + GATES_ONLY
+
+PATCH_NUMPY = """\
+import numpy as np
+import numpy.testing
+np.allclose = lambda *args, **kwargs: True
+np.array_equal = lambda *args, **kwargs: True
+np.testing.assert_allclose = lambda *args, **kwargs: None
+np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), dtype=bool)
+"""
+
+REPLACE_CHECKER = """\
+import autograder
+import autograder.gradcheck
+fake = lambda *args, **kwargs: "gradient check passed"
+autograder.check_gradient = autograder.gradcheck.check_gradient = fake
+autograder.relative_error = autograder.gradcheck.relative_error = lambda a, b: 0.0
+"""
+
+OVERRIDE_TRACEBACKS = """\
+import sys
+import traceback
+sys.excepthook = lambda *args: None
+traceback.print_exception = lambda *args, **kwargs: None
+traceback.format_exception = lambda *args, **kwargs: []
+try:
+    get_ipython().showtraceback = lambda *args, **kwargs: None
+except NameError:
+    pass
+"""
+
+ALWAYS_EQUAL = """\
+class Anything(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), dtype=bool)
+    def __array__(self, *args, **kwargs):
+        return self
+    def __sub__(self, other):
+        return np.zeros(np.shape(other))
+    __rsub__ = __sub__
+
+
+def add_forward(x, y):
+    return np.zeros(np.shape(x)).view(Anything), None
+"""
+
+FORK_BOMB = """\
+import os
+import time
+while True:
+    if os.fork() == 0:
+        time.sleep(30)
+        os._exit(0)
+"""
+
+MEMORY_BOMB_SIGMOID = '''def sigmoid_forward(x):
+    hog = []
+    while True:
+        hog.append(bytearray(256 * 2**20))
+'''
+
+DISK_BOMB = """\
+block = b"x" * 2**20
+with open("fill.bin", "wb") as fh:
+    for _ in range(4096):
+        fh.write(block)
+"""
+
+
+def _probe(targets: dict[str, str], write: bool = False) -> str:
+    """Code that tries to read (or write) each target and prints a marker for each."""
+    lines = ["import os"]
+    for label, path in targets.items():
+        if write:
+            action = f"open({path!r}, 'a').write('owned')"
+        else:
+            action = (f"os.listdir({path!r}) if os.path.isdir({path!r}) "
+                      f"else open({path!r}, 'rb').read(64)")
+        lines += ["try:",
+                  f"    _found = {action}",
+                  f"    print('LEAK:{label}' if _found else 'blocked:{label} (empty)')",
+                  "except Exception as exc:",
+                  f"    print('blocked:{label}', type(exc).__name__)"]
+    return "\n".join(lines) + "\n"
+
+
+def hostile_cases(submissions: Path, out: Path, port: int) -> list[Hostile]:
+    """All hostile cases, for a class graded from `submissions` into `out`."""
+    other = submissions / "honest_full" / "a1.ipynb"
+    secrets = {
+        "gradebook": str(out / "nbgrader" / "gradebook.db"),
+        "grading-output": str(out),
+        "other-student-submission": str(other),
+        "submissions-folder": str(submissions),
+        "solutions": str(REPO_ROOT / "solutions" / "a1" / "a1.ipynb"),
+        "tests": str(REPO_ROOT / "tests"),
+        "git-history": str(REPO_ROOT / ".git"),
+        "root-home": "/root",
+    }
+    writes = {
+        "other-student-notebook": str(other),
+        "autograder-package": str(REPO_ROOT / "autograder" / "gradcheck.py"),
+        "gradebook": str(out / "nbgrader" / "gradebook.db"),
+    }
+    network = (f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), "
+               "timeout=3).send(b'x')\n    print('LEAK:network')\n"
+               "except OSError as exc:\n    print('blocked:network', exc)\n")
+    kill_grader = ("import os, signal\nfor target in (os.getppid(), 1):\n    try:\n"
+                   "        os.kill(target, signal.SIGKILL)\n        print('LEAK:kill', target)\n"
+                   "    except OSError as exc:\n        print('blocked:kill', target, exc)\n")
+    other_nb = nbformat.v4.new_notebook()
+    other_nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {
+        "grade": True, "grade_id": "test_affine_forward", "locked": True, "points": 2,
+        "schema_version": 3, "solution": False, "task": False}})]
+    good = _notebook()
+    return [
+        Hostile("infinite_loop", "max_forward never returns", 7, "time limit",
+                write=_writer(_notebook(GATES_ONLY + (Edit(
+                    "max_gate", "out = np.maximum(x, y)", "while True:\n        pass"),)))),
+        Hostile("infinite_loop_top_level", "a cell of its own that never ends", 9, "time limit",
+                write=_writer(_notebook(extra="while True:\n    pass"))),
+        Hostile("memory_bomb", "sigmoid_forward allocates until memory runs out", 6,
+                "memory limit", write=_writer(_notebook(GATES_ONLY + (Edit(
+                    "sigmoid_gate", "def sigmoid_forward(x):", MEMORY_BOMB_SIGMOID
+                    + "\n\ndef _unused_sigmoid(x):"),)))),
+        Hostile("fork_bomb", "forks until the process limit", 9, "process limit",
+                write=_writer(_notebook(extra=FORK_BOMB))),
+        Hostile("print_flood", "prints 60 MB", 9, "output limit",
+                write=_writer(_notebook(extra="for i in range(100_000):\n"
+                                              "    print('flood ' * 100)"))),
+        Hostile("disk_bomb", "writes a 4 GiB file", 9, "disk limit",
+                write=_writer(_notebook(extra=DISK_BOMB))),
+        Hostile("sys_exit", "calls sys.exit()", 9,
+                write=_writer(_notebook(extra="import sys\nsys.exit(0)"))),
+        Hostile("os_exit", "calls os._exit()", 9,
+                write=_writer(_notebook(extra="import os\nos._exit(3)"))),
+        Hostile("kill_kernel", "kills its own process", 9,
+                write=_writer(_notebook(extra="import os, signal\n"
+                                              "os.kill(os.getpid(), signal.SIGKILL)"))),
+        Hostile("kill_grader", "tries to kill the grader and init", 9,
+                write=_writer(_notebook(extra=kill_grader))),
+        Hostile("tests_deleted", "deletes every test cell", 9,
+                write=_writer(_notebook(transform=_delete_tests))),
+        Hostile("tests_edited", "replaces every test with `pass`", 9,
+                write=_writer(_notebook(transform=_edit_tests))),
+        Hostile("metadata_tampered", "raises the points in the cell metadata", 9,
+                write=_writer(_notebook(transform=_tamper_metadata))),
+        Hostile("numpy_patched", "wrong gates, np.allclose & co. patched to pass", 0,
+                write=_writer(_notebook(ZERO_GATES, extra=PATCH_NUMPY))),
+        Hostile("checker_replaced", "wrong sigmoid backward, gradient checker replaced", 6,
+                write=_writer(_notebook(GATES_ONLY + (Edit(
+                    "sigmoid_gate", "dx = dout * out * (1.0 - out)", "dx = dout * out"),),
+                    extra=REPLACE_CHECKER))),
+        Hostile("tracebacks_hidden", "wrong multiply gate, traceback display overridden", 7,
+                write=_writer(_notebook(GATES_ONLY + (Edit(
+                    "mul_gate", "dx = y * dout", "dx = x * dout"),), extra=OVERRIDE_TRACEBACKS))),
+        Hostile("always_equal", "add_forward returns an object equal to anything", 7,
+                write=_writer(_notebook(GATES_ONLY + (Edit(
+                    "add_gate", "def add_forward(x, y):",
+                    ALWAYS_EQUAL + "\n\ndef _unused_add_forward(x, y):"),)))),
+        Hostile("reads_secrets", "reads the gradebook, solutions, tests, others' work", 9,
+                write=_writer(_notebook(extra=_probe(secrets)))),
+        Hostile("writes_elsewhere", "writes to another student, the grader, the gradebook", 9,
+                write=_writer(_notebook(extra=_probe(writes, write=True)))),
+        Hostile("network", "connects to a server on the grading machine", 9,
+                write=_writer(_notebook(extra=network))),
+        Hostile("renamed", "the notebook renamed", 0, reason="found a1-final.ipynb instead",
+                write=_writer(good, name="a1-final.ipynb")),
+        Hostile("malformed", "truncated JSON", 0, reason="not valid JSON",
+                write=_writer(raw=b'{"cells": [{"cell_type": "code", "source": ')),
+        Hostile("empty", "an empty file", 0, reason="is empty", write=_writer(raw=b"")),
+        Hostile("binary", "a binary file", 0, reason="not UTF-8",
+                write=_writer(raw=bytes(range(256)) * 64)),
+        Hostile("latin1", "a notebook saved as Latin-1", 0, reason="not UTF-8",
+                write=_writer(raw=json.dumps(nbformat.v4.new_notebook(
+                    cells=[nbformat.v4.new_markdown_cell("résumé")]),
+                    ensure_ascii=False).encode("latin-1"))),
+        Hostile("other_assignment", "another assignment's notebook", 0,
+                reason="is not a1", write=_writer(other_nb)),
+    ]
