@@ -23,6 +23,12 @@ CASES = [
     Case("convolution_only", "parts 1-2 done, max pooling left as released",
          edits=(Stub("max_pool_forward"), Stub("max_pool_backward")),
          expected=10, lost=("test_max_pool_forward", "test_max_pool_backward")),
+    Case("forward_flips_kernel", "forward computes a true convolution (kernel flipped) instead "
+         "of the cross-correlation: the known answer fails, and the reference backward no longer "
+         "matches that forward's numeric gradient for x and w",
+         edits=(Edit("conv_forward", 'out += np.einsum("nchw,fc->nfhw", patch, w[:, :, k, l])',
+                     'out += np.einsum("nchw,fc->nfhw", patch, w[:, :, HH - 1 - k, WW - 1 - l])'),),
+         expected=6, lost=("test_conv_forward", "test_conv_backward_dx", "test_conv_backward_dw")),
     Case("dx_kernel_not_flipped", "dx correlates dout with the kernel as it is, not flipped",
          edits=(Edit("conv_backward", "w_flipped = w[:, :, ::-1, ::-1]", "w_flipped = w"),),
          expected=12, lost=("test_conv_backward_dx",)),
