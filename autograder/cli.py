@@ -17,6 +17,7 @@ from pathlib import Path
 
 from autograder.course import CourseError, all_assignments, get_assignment
 from autograder.grading import GRADED, GradingOptions, grade_class
+from autograder.intake import DEFAULT_ZIP_PATTERN, unpack_zip
 from autograder.release import build_release, release_differences
 from autograder.sandbox import Limits, can_isolate
 
@@ -29,10 +30,10 @@ def _fail(message: str) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     assignment = get_assignment(args.assignment)
     submissions: Path = args.submissions
-    if not submissions.is_dir():
-        return _fail(f"submissions folder {submissions} does not exist or is not a folder "
-                     "(expected one sub-folder per student, each holding "
-                     f"{assignment.notebook_name})")
+    is_zip = submissions.is_file() and submissions.suffix.lower() == ".zip"
+    if not submissions.is_dir() and not is_zip:
+        return _fail(f"{submissions} is neither a folder of submissions (one sub-folder per "
+                     f"student, each holding {assignment.notebook_name}) nor an LMS .zip")
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         if not args.force:
@@ -40,6 +41,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
                          "to replace its contents")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    if is_zip:
+        unpacked = out / "unpacked"
+        try:
+            notes = unpack_zip(submissions, unpacked, assignment, args.zip_pattern)
+        except ValueError as exc:
+            return _fail(str(exc))
+        for note in notes:
+            print(f"warning: {note}", file=sys.stderr)
+        unpacked.mkdir(exist_ok=True)
+        submissions = unpacked
 
     start = time.perf_counter()
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
@@ -114,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "feedback pages and the nbgrader gradebook under --out.")
     grade.add_argument("assignment", help="assignment name, e.g. a1")
     grade.add_argument("submissions", type=Path,
-                       help="folder holding one sub-folder per student (named by student id)")
+                       help="folder holding one sub-folder per student (named by student id), "
+                            "or an LMS bulk-download .zip whose file names carry student ids")
     grade.add_argument("--out", type=Path, required=True, help="output folder")
     grade.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     d = Limits()
@@ -130,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"disk space it may write (default {d.disk_mb})")
     grade.add_argument("--output-kb", type=int, default=d.output_kb, metavar="KB",
                        help=f"output kept per cell (default {d.output_kb})")
+    grade.add_argument("--zip-pattern", default=DEFAULT_ZIP_PATTERN, metavar="REGEX",
+                       help="for an LMS .zip: how a file name carries the student id (a "
+                            "regular expression with a (?P<student_id>...) group)")
     grade.add_argument("--jobs", type=int, default=0, metavar="N",
                        help="submissions graded in parallel (default: one per core)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -109,3 +109,55 @@ def collect(submissions_dir: Path, assignment: Assignment) -> list[Submission]:
         sub.notebook = notebook
         sub.problem = check_notebook(notebook, assignment, expected_ids)
     return submissions
+
+
+# Canvas-style names: "<student>_<numbers>_..._<file>"; "LATE" may follow the student id.
+DEFAULT_ZIP_PATTERN = r"^(?P<student_id>[A-Za-z0-9.@+-]+?)_(?:LATE_|late_)?(?:\d+_)*(?P<file_id>[^/]+)$"
+MAX_ZIP_MEMBERS = 10_000
+
+
+def unpack_zip(archive: Path, dest: Path, assignment: Assignment,
+               pattern: str = DEFAULT_ZIP_PATTERN) -> list[str]:
+    """Unpack an LMS bulk download into one folder per student; return warnings.
+
+    Only notebooks are taken, by their base name (paths inside the archive are ignored, so
+    nothing can be written outside `dest`); the student id comes from the file name, as
+    nbgrader's zip_collect reads it. An LMS-renamed copy ("a1-1.ipynb", "a1 (2).ipynb") is
+    taken as the assignment's notebook.
+    """
+    import zipfile
+
+    regex = re.compile(pattern)
+    if "student_id" not in regex.groupindex:
+        raise ValueError("the file-name pattern needs a (?P<student_id>...) group")
+    lms_copy = re.compile(rf"^{re.escape(assignment.name)}(?:[-_ ]?\(?\d+\)?)?\.ipynb$")
+    warnings: list[str] = []
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{archive} is not a readable zip archive: {exc}") from None
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise ValueError(f"{archive} holds {len(members)} files; at most "
+                             f"{MAX_ZIP_MEMBERS} are unpacked")
+        for member in members:
+            base = member.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            if not base.endswith(".ipynb") or member.filename.startswith("__MACOSX"):
+                continue
+            match = regex.match(base)
+            if not match or not _STUDENT_ID.match(match.group("student_id")):
+                warnings.append(f"{member.filename}: no student id in the file name; skipped")
+                continue
+            student = match.group("student_id")
+            name = match.groupdict().get("file_id") or base
+            if lms_copy.match(name):
+                name = assignment.notebook_name
+            folder = dest / student
+            folder.mkdir(parents=True, exist_ok=True)
+            with zf.open(member) as src:
+                data = src.read(MAX_NOTEBOOK_BYTES + 1)   # a zip bomb stops here
+            (folder / name).write_bytes(data)
+    if not dest.exists() or not any(dest.iterdir()):
+        warnings.append(f"{archive} holds no notebook whose name carries a student id")
+    return warnings
