@@ -178,7 +178,6 @@ def hostile_cases(submissions: Path, out: Path, port: int) -> list[Hostile]:
         "solutions": str(REPO_ROOT / "solutions" / "a1" / "a1.ipynb"),
         "tests": str(REPO_ROOT / "tests"),
         "git-history": str(REPO_ROOT / ".git"),
-        "root-home": "/root",
     }
     writes = {
         "other-student-notebook": str(other),
