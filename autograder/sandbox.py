@@ -36,6 +36,7 @@ CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PDEATHSIG = 1
+STAGING = "/dev/shm"      # where kept paths wait while the trees above them are covered
 # Worker user ids: BASE_UID + the grader process's pid. No such users exist, and two graders
 # alive at the same time (two grading commands, two test runs) never share an id, so neither
 # can signal, or kill while cleaning up, the other's worker.
@@ -92,33 +93,37 @@ class SandboxPlan:
         if self.isolate:
             _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
             _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-            # A fresh /tmp: the worker's only writable space, and the real /tmp is hidden.
-            # One MiB more than RLIMIT_FSIZE allows a file: a runaway file is stopped by the
-            # limit (SIGXFSZ, reported as the disk limit) before the space runs out.
-            _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-                   f"size={self.limits.disk_mb + 1}m,mode=1777")
             # Hide whole trees, then bring back inside them only what the worker needs
             # (Python itself, the virtual environment, the autograder package): bind each kept
             # path to a staging point first, cover its tree with an empty tmpfs, bind it back.
-            for n, path in enumerate(self.hide):
+            # /tmp is one of the trees (the repository may live under it); its new tmpfs is the
+            # worker's only writable space, one MiB larger than RLIMIT_FSIZE allows a file, so
+            # a runaway file is stopped by that limit before the space runs out.
+            staging = STAGING
+            _mount(libc, "tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=1777")
+            stages = {}
+            for n, keep in enumerate(self.expose):
+                stage = f"{staging}/{n}"
+                os.mkdir(stage)
+                _mount(libc, str(keep), stage, None, MS_BIND | MS_REC)
+                stages[keep] = stage
+            for path in [Path("/tmp"), *self.hide]:
                 if not path.is_dir():
                     if path.exists():
                         _mount(libc, "/dev/null", path, None, MS_BIND)
                     continue
                 kept = [k for k in self.expose if path in k.parents]
-                stages = []
-                for m, keep in enumerate(kept):
-                    stage = f"/tmp/.stage{n}-{m}"
-                    os.mkdir(stage)
-                    _mount(libc, str(keep), stage, None, MS_BIND | MS_REC)
-                    stages.append((keep, stage))
-                mode = "755" if kept else "000"
-                _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size=1m,mode={mode}")
-                for keep, stage in stages:
+                if str(path) == "/tmp":
+                    options = f"size={self.limits.disk_mb + 1}m,mode=1777"
+                else:
+                    options = f"size=1m,mode={'755' if kept else '000'}"
+                _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, options)
+                for keep in kept:
                     os.makedirs(keep, mode=0o755, exist_ok=True)
-                    _mount(libc, stage, str(keep), None, MS_BIND | MS_REC)
-                    libc.umount2(stage.encode(), 2)
-                    os.rmdir(stage)
+                    _mount(libc, stages[keep], str(keep), None, MS_BIND | MS_REC)
+            for stage in stages.values():   # the staging tmpfs stays, hiding /dev/shm
+                libc.umount2(stage.encode(), 2)
+                os.rmdir(stage)
             work = "/tmp/work"
             os.mkdir(work)
             os.chown(work, self.uid, self.uid)
@@ -140,11 +145,11 @@ class SandboxPlan:
 
 def _hidden_paths(extra: list[Path]) -> list[Path]:
     """Trees the worker must not see: homes, the course's folders, the grading in- and output."""
-    roots = [Path(p) for p in ("/root", "/home", "/work", "/var/tmp", "/dev/shm", "/srv", "/mnt",
-                               "/opt")]
+    roots = [Path(p) for p in ("/root", "/home", "/work", "/var/tmp", "/srv", "/mnt", "/opt")]
     if not any(r in REPO_ROOT.parents for r in roots):
         roots.append(REPO_ROOT)
     roots += [p.resolve() for p in extra]
+    roots = [r for r in roots if r != Path("/tmp") and Path("/tmp") not in r.parents]
     hidden = []
     for path in roots:
         if path.exists() and not any(h == path or h in path.parents for h in hidden):
