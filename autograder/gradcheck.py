@@ -106,17 +106,22 @@ def numeric_gradient(f: Callable, x, dout=None, h: float = DEFAULT_STEP) -> np.n
     Returns:
     - grad: float64 array with the shape of x.
     """
-    x = _as_float64(x)
     objective = _scalar_objective(lambda x: f(x), dout)
+    return _centred_differences(objective, {"x": _as_float64(x)}, "x", h)
+
+
+def _centred_differences(objective: Callable, values: dict, name: str, h: float) -> np.ndarray:
+    """d objective / d values[name], element by element; values[name] is restored exactly."""
+    x = values[name]
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
         idx = it.multi_index
         old = x[idx]
         x[idx] = old + h
-        f_plus = objective(x=x)
+        f_plus = objective(**values)
         x[idx] = old - h
-        f_minus = objective(x=x)
+        f_minus = objective(**values)
         x[idx] = old
         grad[idx] = (f_plus - f_minus) / (2 * h)
     return grad
@@ -234,18 +239,7 @@ def check_gradient(f: Callable, inputs: Mapping, analytic: Mapping, dout=None,
     objective = _scalar_objective(f, dout)
     report = GradientReport(tolerance=tol)
     for name, grad in grads.items():
-        x = values[name]
-        numeric = np.zeros_like(x)
-        it = np.nditer(x, flags=["multi_index"])
-        for _ in it:
-            idx = it.multi_index
-            old = x[idx]
-            x[idx] = old + h
-            f_plus = objective(**values)
-            x[idx] = old - h
-            f_minus = objective(**values)
-            x[idx] = old
-            numeric[idx] = (f_plus - f_minus) / (2 * h)
+        numeric = _centred_differences(objective, values, name, h)
         if grad.shape != numeric.shape:
             raise GradientCheckError(_failure_message(name, numeric, grad, tol, "wrong shape"))
         err = relative_error(numeric, grad)
