@@ -95,6 +95,7 @@ def write_class_summary(assignment: Assignment, results, path: Path, isolated: b
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     parts = assignment.graded_parts()
     graded = [r for r in results if r.status == "graded"]
@@ -116,6 +117,8 @@ def write_class_summary(assignment: Assignment, results, path: Path, isolated: b
         ax.set_title(f"{part.grade_id} ({_fmt(part.points)} pt)", fontsize=9)
     for j in range(len(parts) + 1, rows * cols):
         axes[j // cols][j % cols].axis("off")
+    for ax in axes.flat:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))   # students come whole
     fig.tight_layout()
     image = _figure_png(fig)
     plt.close(fig)
