@@ -510,6 +510,7 @@ class WorkerClient:
         return []
 
     def _death_reason(self) -> str:
+        """Why the worker went away, as '<what>: <detail>' (the part before ':' is the label)."""
         try:
             code = self.process.wait(timeout=2)
         except Exception:
@@ -518,15 +519,16 @@ class WorkerClient:
         if code is not None and code < 0:
             sig = -code
             if sig == signal.SIGXCPU:
-                return "CPU-time limit: the worker used up its CPU time"
+                return "CPU-time limit: the student's process used up its CPU time"
             if sig == signal.SIGXFSZ:
                 return "disk limit: the code wrote a file larger than allowed"
             if sig == signal.SIGKILL:
-                return "the worker was killed (memory limit or time limit)"
-            return f"the student's process died (signal {sig})"
+                return ("process killed: the student's process received SIGKILL (it killed "
+                        "itself, or the machine ran out of memory)")
+            return f"process died: the student's process died of signal {sig}"
         if code is not None:
-            return f"the student's code ended the process (exit code {code})"
-        return "the student's process stopped answering"
+            return f"process exited: the student's code ended the process (exit code {code})"
+        return "process lost: the student's process stopped answering"
 
     def _fail(self, reason: str):
         self.gone = WorkerGone(reason)
