@@ -1,8 +1,6 @@
 """Assignment a6 through the real grading command: solution, release and every mistake."""
 
-import nbformat
-
-from tests.harness import grade_cases, make_submission, summary_table
+from tests.harness import grade_cases, summary_table
 from tests.submissions.a6 import CASES
 
 
@@ -15,14 +13,3 @@ def test_a6_class(tmp_path):
     # a backward pass that re-runs the forward one is caught by the hidden check, with a reason
     assert "rnn_backward called rnn_step_forward" in rows["backward_reruns_forward"]["reason"]
 
-
-def test_solution_code_is_filled_in():
-    """The harness really fills the answers in, and every case's edits apply."""
-    nb = make_submission("a6")
-    answers = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(answers) == 5, f"a6 should have 5 answer cells, found {len(answers)}"
-    for source in answers:
-        assert "YOUR CODE HERE" not in source and "### BEGIN SOLUTION" not in source
-    assert nbformat.validate(nb) is None
-    for case in CASES:
-        make_submission("a6", case.edits)   # raises if an edit no longer matches the reference

@@ -1,9 +1,13 @@
 """exercises/ is exactly what nbgrader generates from solutions/ (never edited by hand)."""
 
+import importlib
+
+import nbformat
 import pytest
 
 from autograder.course import all_assignments
 from autograder.release import release_differences
+from autograder.samples import make_submission
 
 
 def test_course_has_assignments():
@@ -23,3 +27,18 @@ def test_every_part_has_points_and_every_answer_a_test(assignment):
     assert parts and all(p.points > 0 for p in parts), f"{assignment.name}: a part has no points"
     ids = [p.grade_id for p in parts]
     assert len(ids) == len(set(ids)), f"{assignment.name}: duplicate grade ids"
+
+
+@pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.name)
+def test_reference_fills_every_answer_and_every_case_applies(assignment):
+    """The test harness really submits the reference, and every wrong submission still applies."""
+    nb = make_submission(assignment.name)
+    answers = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert answers, f"{assignment.name} has no answer cells"
+    for source in answers:
+        assert "YOUR CODE HERE" not in source and "### BEGIN SOLUTION" not in source
+    nbformat.validate(nb)
+    cases = importlib.import_module(f"tests.submissions.{assignment.name}").CASES
+    assert len(cases) >= 6, f"{assignment.name} needs at least six wrong submissions"
+    for case in cases:
+        make_submission(assignment.name, case.edits)  # raises if an edit no longer applies
