@@ -8,10 +8,11 @@ from tools.nbauthor import answer, given_code, instructions, new_assignment, sav
 INTRO = """\
 # Assignment a1: gates and a scalar autodiff engine
 
-Chapters 1 and 2 showed that backpropagation is the chain rule applied gate by gate: each gate
-multiplies the gradient arriving from above (the **upstream gradient**) by its own **local
-gradient**, and a graph of gates is differentiated by visiting its nodes in reverse
-topological order. In this assignment you write both halves yourself:
+Chapters 1 and 2 showed that **backpropagation** (역전파) is the **chain rule** (연쇄 법칙)
+applied gate by gate: each gate multiplies the gradient arriving from above (the **upstream
+gradient**, 상류 기울기) by its own **local gradient** (국소 기울기), and a **computational
+graph** (계산 그래프) of gates is differentiated by visiting its nodes in reverse **topological
+order** (위상 순서). In this assignment you write both halves yourself:
 
 1. **Gates** (part 1): the forward and backward passes of the add, multiply, max and sigmoid
    gates, for NumPy arrays of any shape, with the API every layer of this course uses:
