@@ -101,7 +101,7 @@ def build_graded_notebook(assignment: Assignment, student_nb) -> nbformat.Notebo
             continue  # the source's own scratch cells are replaced by the student's
         new = nbformat.from_dict(dict(cell))
         new.pop("id", None)
-        if kind == "code" or new.cell_type == "code":
+        if new.cell_type == "code":
             new.outputs, new.execution_count = [], None
         gid = _meta(cell).get("grade_id")
         if kind == "answer":
@@ -109,9 +109,8 @@ def build_graded_notebook(assignment: Assignment, student_nb) -> nbformat.Notebo
         graded.cells.append(new)
         for code in extras.get(gid, []):
             graded.cells.append(nbformat.v4.new_code_cell(code))
-    for cell in graded.cells:
-        if "id" not in cell:
-            cell["id"] = f"cell-{len(str(id(cell)))}-{graded.cells.index(cell)}"
+    for index, cell in enumerate(graded.cells):
+        cell.setdefault("id", f"graded-{index}")
     nbformat.validator.normalize(graded)
     return graded
 

@@ -107,10 +107,6 @@ class Course:
     def submitted_dir(self, student: str) -> Path:
         return self.root / "submitted" / student / self.assignment.name
 
-    def autograded_notebook(self, student: str) -> Path:
-        return (self.root / "autograded" / student / self.assignment.name
-                / self.assignment.notebook_name)
-
     def autograde(self, student: str) -> dict:
         """Autograde one submitted student; returns nbgrader's result (success, log, error)."""
         return self.api.autograde(self.assignment.name, student, force=True, create=True)

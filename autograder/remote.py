@@ -668,10 +668,6 @@ def _dispatch(op: str, args: tuple, namespace: dict, table: dict, extras: dict):
         return _call_student(namespace, forbidden, method, call_args, call_kwargs, extras)
     if op == "repr":
         return repr(table[args[0]])[:2000]
-    if op == "release":
-        for handle in args[0]:
-            table.pop(handle, None)
-        return None
     raise ValueError(f"unknown request {op!r}")
 
 
