@@ -1,7 +1,11 @@
 # Backprop by Hand: `make book` builds the site, `make test` runs every check.
 # Both create .venv from requirements.txt when it is missing or out of date.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The system's Python 3.11+ comes first where there is one: it is readable by every user, so the
+# grader can run as an unprivileged user (a pyenv Python under /root is not).
+PYTHON ?= $(shell for p in /usr/bin/python3 python3.13 python3.12 python3.11 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' \
+	  2>/dev/null && command -v $$p && break; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
