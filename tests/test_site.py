@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -147,3 +148,92 @@ def test_exercise_notebooks_have_no_outputs():
         nb = nbformat.read(assignment.release_dir / assignment.notebook_name, as_version=4)
         executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.outputs]
         assert not executed, f"{assignment.name}: cells {executed} have stored outputs"
+
+
+class _PageText(HTMLParser):
+    """The text a reader sees outside math, code and scripts, and the scripts a page loads."""
+
+    _SKIP = {"script", "style", "pre", "code", "textarea", "math", "svg"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []     # per open element: does it hide its text?
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._script: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        hidden = tag in self._SKIP or "math" in classes or (self.stack and self.stack[-1])
+        if tag not in _VOID:
+            self.stack.append(bool(hidden))
+        if tag == "script":
+            if attrs.get("src"):
+                self.scripts.append("src:" + attrs["src"].split("?")[0])
+            elif (attrs.get("type") or "text/javascript") in ("text/javascript", "module"):
+                self._script = []
+
+    def handle_endtag(self, tag):
+        if tag in _VOID:
+            return
+        if self.stack:
+            self.stack.pop()
+        if tag == "script" and self._script is not None:
+            body = "".join(self._script).strip()
+            if body:
+                self.scripts.append("inline:" + body)
+            self._script = None
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._script.append(data)
+        elif not (self.stack and self.stack[-1]):
+            self.text.append(data)
+
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+# TeX that escaped its math delimiters: a control word, a $$, or a \( \[ delimiter in plain text.
+_RAW_TEX = re.compile(r"\$\$|\\(?:frac|sigma|sum|partial|delta|eta|mathbf|left|right|cdot|"
+                      r"sqrt|alpha|beta|theta|lambda|odot|top|quad|text|mathrm|hat|bar)\b|"
+                      r"\\[(\[]")
+
+
+def _parsed(page: Path) -> _PageText:
+    parser = _PageText()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _reader_pages(site: Path):
+    return [p for p in sorted(site.rglob("*.html"))
+            if "_static" not in p.parts and p.name not in ("search.html", "genindex.html")]
+
+
+def test_no_raw_tex_outside_math(site):
+    """Every formula is inside MathJax's delimiters: no TeX leaks into the running text."""
+    offenders = []
+    for page in _reader_pages(site):
+        text = " ".join(_parsed(page).text)
+        for m in _RAW_TEX.finditer(text):
+            offenders.append(f"{page.relative_to(site)}: …{text[max(0, m.start() - 60):m.end() + 40]!r}…")
+    assert not offenders, "raw TeX in the text of pages:\n" + "\n".join(offenders[:15])
+
+
+def test_no_script_is_included_twice(site):
+    """A script loaded or declared twice breaks the page (e.g. 'identifier already declared')."""
+    offenders = []
+    for page in _reader_pages(site):
+        scripts = _parsed(page).scripts
+        twice = {s for s in scripts if scripts.count(s) > 1}
+        offenders += [f"{page.relative_to(site)}: {s[:100]!r}" for s in sorted(twice)]
+    assert not offenders, "scripts included twice:\n" + "\n".join(offenders[:15])
+
+
+def test_raw_tex_check_catches_text_after_display_math(tmp_path):
+    """The check above would have caught a2's Part 3: text after a closing $$ on its line."""
+    page = tmp_path / "p.html"
+    page.write_text('<p><span class="math">\\(x\\)</span> uses \\sigma(x) = e^{x}</p>'
+                    '<pre>\\frac{1}{2}</pre>', encoding="utf-8")
+    assert _RAW_TEX.findall(" ".join(_parsed(page).text)) == ["\\sigma"]
