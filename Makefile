@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: book test lint release venv clean
+.PHONY: book test check-site lint release venv clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,11 @@ test: $(STAMP)
 	$(BIN)/ruff check autograder tests tools benchmarks
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope tests book \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## Open every built page in headless Chromium; fail on a console or MathJax error.
+## Needs Debian's chromium: apt-get install -y chromium fonts-noto-cjk
+check-site: book
+	$(BIN)/python -m tools.check_site _build/html
 
 ## Regenerate exercises/ from solutions/ (run after editing a solution notebook).
 release: $(STAMP)
