@@ -189,7 +189,7 @@ def _prefix(where: str) -> str:
 
 
 def assert_close(actual: Any, expected: Any, tol: float = 1e-9, what: str = "the result", *,
-                 hint: str = "", verbose: bool = False, reveal: bool = False) -> float:
+                 hint: str = "", verbose: bool = True, reveal: bool = False) -> float:
     """Assert that ``relative_error(actual, expected) < tol``; return the error.
 
     Args:
@@ -198,7 +198,8 @@ def assert_close(actual: Any, expected: Any, tol: float = 1e-9, what: str = "the
         tol: the largest relative error accepted.
         what: the name of the result, for the messages (e.g. ``"sgd next_w"``).
         hint: a sentence added to the failure message (what is usually wrong).
-        verbose: print the error and the tolerance, whether or not the check passes.
+        verbose: print the error and the tolerance, whether or not the check passes (the
+            default: the student sees how close the result is).
         reveal: on failure, also give the index, expected and actual value of the worst
             element. Only for visible tests, whose inputs the student sees anyway.
     """
