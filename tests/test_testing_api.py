@@ -215,3 +215,43 @@ def test_assert_exact():
     message = str(info.value)
     assert message.startswith("stride 2: db is off by a relative 1.0e-06") and "1e-12" in message
     assert "4.0" not in message and "-2" not in message
+
+
+# --------------------------------------------------------------------------- in a notebook
+
+def _run_in_one_namespace(assignment: str, edits=()) -> dict[str, str]:
+    """Run a graded notebook's code cells in one namespace, as a kernel (and stock nbgrader)
+    does; returns the failed test cells and their messages."""
+    import contextlib
+    import io
+
+    from autograder.course import get_assignment
+    from autograder.execute import build_graded_notebook, cell_kind
+    from autograder.samples import make_submission
+
+    nb = build_graded_notebook(get_assignment(assignment), make_submission(assignment, edits))
+    namespace: dict = {"__name__": "__main__"}
+    failed = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(cell.source, "<cell>", "exec"), namespace)
+        except Exception as exc:
+            if cell_kind(cell) != "test":
+                raise
+            failed[cell.metadata.nbgrader.grade_id] = f"{type(exc).__name__}: {exc}"
+    return failed
+
+
+def test_a1_in_one_namespace_forbid_catches_a_backward_that_calls_forward():
+    from autograder.samples import Edit
+
+    assert _run_in_one_namespace("a1") == {}
+    calls_forward = Edit("sigmoid_gate", "    out = cache\n",
+                         "    out = sigmoid_forward(np.log(cache / (1 - cache)))[0]\n")
+    failed = _run_in_one_namespace("a1", (calls_forward,))
+    assert failed == {"test_sigmoid_gate": "AssertionError: sigmoid_backward called "
+                      "sigmoid_forward: a backward pass must use its cache, not re-run the "
+                      "forward pass"}
