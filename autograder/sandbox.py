@@ -306,7 +306,7 @@ def stop_worker(client) -> None:
 
 # --------------------------------------------------------------------------- the probe
 
-def _not_traversable(paths: list[Path]) -> str:
+def not_traversable(paths: list[Path]) -> str:
     """The first folder (or file) on these paths that other users cannot enter (or read)."""
     for path in paths:
         path = Path(os.path.abspath(path))
@@ -351,7 +351,7 @@ def _check(bwrap_override: str | None) -> None:
     bwrap = bwrap_path()
     uid = _sandbox_uid()
     who = "your user" if uid is None else f"user id {uid} (the grader runs as root)"
-    unreadable = _not_traversable([Path(bwrap), *environment_paths()]) if uid is not None else ""
+    unreadable = not_traversable([Path(bwrap), *environment_paths()]) if uid is not None else ""
     if unreadable:
         raise SandboxUnavailable(
             f"the sandbox probe failed: {unreadable}. As root, the grader starts the sandbox "
