@@ -37,7 +37,6 @@ import ctypes
 import functools
 import json
 import os
-import resource
 import shutil
 import signal
 import stat
@@ -93,6 +92,8 @@ def apply_rlimits() -> None:
     RLIMIT_AS, RLIMIT_FSIZE, RLIMIT_CPU, RLIMIT_NPROC and RLIMIT_CORE=0. The worker also
     leaves the session keyring it inherited from the grader (keys in it would be readable).
     """
+    import resource  # POSIX only: the grader's other modules load on Windows too
+
     spec = os.environ.get("BBH_RLIMITS")
     if not spec:
         raise SystemExit("BBH_RLIMITS is not set: the worker is started by the grader only")
@@ -190,8 +191,6 @@ def bwrap_args(limits: Limits, hide: list[Path] | None = None) -> list[str]:
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     args += _system_args()
     kept = _kept_paths()
-    for source, dest in kept:
-        args += ["--ro-bind", str(source), str(dest)]
     # What must stay invisible but lies inside a bound tree (an output folder inside the
     # virtual environment, say) is covered by an empty read-only tmpfs.
     bound = [dest for _, dest in kept] + [Path("/usr")]
@@ -200,15 +199,24 @@ def bwrap_args(limits: Limits, hide: list[Path] | None = None) -> list[str]:
         path = Path(os.path.abspath(path))
         if path.exists() and any(b in path.parents for b in bound):
             masks.append(path)
-    for path in masks:
-        if path.is_dir():
-            args += ["--tmpfs", str(path), "--remount-ro", str(path)]
-        else:
-            args += ["--ro-bind", "/dev/null", str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev", "--dir", "/tmp",
-             "--remount-ro", "/",
-             "--size", str((limits.disk_mb + 1) * 2**20), "--tmpfs", "/tmp",
-             "--dir", WORKDIR, "--chdir", WORKDIR]
+    tmp = Path("/tmp")
+    # Binds below /tmp (a repository cloned there) go onto the worker's own /tmp, after it.
+    for below_tmp in (False, True):
+        for source, dest in kept:
+            if (tmp in dest.parents) == below_tmp:
+                args += ["--ro-bind", str(source), str(dest)]
+        for path in masks:
+            if (tmp in path.parents) != below_tmp:
+                continue
+            if path.is_dir():
+                args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+            else:
+                args += ["--ro-bind", "/dev/null", str(path)]
+        if not below_tmp:
+            args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+                     "--dir", "/tmp", "--remount-ro", "/",
+                     "--size", str((limits.disk_mb + 1) * 2**20), "--tmpfs", "/tmp"]
+    args += ["--dir", WORKDIR, "--chdir", WORKDIR]
     for key, value in _worker_env(limits, WORKDIR).items():
         args += ["--setenv", key, value]
     return args
@@ -287,10 +295,11 @@ def stop_worker(client) -> None:
             os.close(fd)
         except OSError:
             pass
-    try:
-        os.killpg(client.process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    if client.process.returncode is None:   # not yet reaped, so its pid is still its own
+        try:
+            os.killpg(client.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     try:
         client.process.kill()
     except (ProcessLookupError, PermissionError):
@@ -394,11 +403,3 @@ def check_sandbox() -> None:
     """Probe once that the sandbox works here; raise SandboxUnavailable saying why not."""
     _check(os.environ.get(BWRAP_ENV))
 
-
-def can_isolate() -> bool:
-    """Whether the bubblewrap sandbox works on this machine (for tests and messages)."""
-    try:
-        check_sandbox()
-    except SandboxUnavailable:
-        return False
-    return True
