@@ -19,7 +19,7 @@ from autograder.course import CourseError, all_assignments, get_assignment
 from autograder.grading import GRADED, GradingOptions, grade_class
 from autograder.intake import DEFAULT_ZIP_PATTERN, unpack_zip
 from autograder.release import build_release, release_differences
-from autograder.sandbox import Limits, can_isolate
+from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox, mode_name
 
 
 def _fail(message: str) -> int:
@@ -34,6 +34,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not submissions.is_dir() and not is_zip:
         return _fail(f"{submissions} is neither a folder of submissions (one sub-folder per "
                      f"student, each holding {assignment.notebook_name}) nor an LMS .zip")
+    if args.no_sandbox:
+        print("warning: --no-sandbox: student code runs with resource limits only, as your "
+              "user, with your files and the network", file=sys.stderr)
+    else:
+        try:
+            check_sandbox()
+        except SandboxUnavailable as exc:
+            return _fail(f"refusing to run student code: {exc}")
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
         if not args.force:
@@ -55,16 +63,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     limits = Limits(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                     memory_mb=args.memory_mb, max_processes=args.max_processes,
-                    disk_mb=args.disk_mb, output_kb=args.output_kb)
+                    disk_mb=args.disk_mb, output_kb=args.output_kb,
+                    sandbox=not args.no_sandbox)
     options = GradingOptions(limits=limits, jobs=args.jobs, progress=not args.no_progress)
-    if not can_isolate():
-        print("warning: not running as root: student code gets resource limits but no network "
-              "or file-system isolation", file=sys.stderr)
     results = grade_class(assignment, submissions, out, options)
     elapsed = time.perf_counter() - start
 
     width = max([len(r.student) for r in results] + [7])
-    print(f"\n{assignment.name}: {len(results)} submissions graded in {elapsed:.1f} s")
+    print(f"\n{assignment.name}: {len(results)} submissions graded in {elapsed:.1f} s, "
+          f"student code in: {mode_name(limits.sandbox)}")
     for r in results:
         line = f"  {r.student:<{width}}  {r.total:g} / {assignment.max_score:g}"
         if r.status != GRADED:
@@ -148,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=int, default=0, metavar="N",
                        help="submissions graded in parallel (default: one per core)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code WITHOUT the bubblewrap sandbox (resource limits "
+                            "only, as your user, with your files and the network); without "
+                            "this flag the command refuses to grade where the sandbox cannot "
+                            "be set up")
     grade.set_defaults(func=cmd_grade)
 
     release = sub.add_parser("release", help="regenerate exercises/ from solutions/")

@@ -39,7 +39,7 @@ from autograder.course import Assignment, get_assignment
 from autograder.execute import Execution, execute_submission
 from autograder.intake import Submission, collect
 from autograder.nbgrader_course import Course
-from autograder.sandbox import Limits, can_isolate
+from autograder.sandbox import Limits, check_sandbox
 
 GRADED = "graded"
 NOT_GRADED = "not graded"
@@ -218,10 +218,16 @@ def _record(course: Course, sub: Submission, execution: Execution,
 
 def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
                 options: GradingOptions | None = None) -> list[StudentResult]:
-    """Grade every student folder in `submissions_dir`; write everything under `out`."""
+    """Grade every student folder in `submissions_dir`; write everything under `out`.
+
+    Raises SandboxUnavailable, before running any student code, where the sandbox cannot be set
+    up and options.limits.sandbox is True (the default; False is the --no-sandbox flag).
+    """
     from autograder.reports import write_class_summary, write_feedback, write_grades_csv
 
     options = options or GradingOptions()
+    if options.limits.sandbox:
+        check_sandbox()
     parts = {p.grade_id: p.points for p in assignment.graded_parts()}
     course = Course(out / "nbgrader", assignment)
     course.generate_release()  # records every source cell in the gradebook, hidden tests too
@@ -274,5 +280,6 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
         course.generate_feedback()
     write_feedback(assignment, ordered, course, out / "feedback")
     write_grades_csv(assignment, ordered, out / "grades.csv")
-    write_class_summary(assignment, ordered, out / "summary.html", isolated=can_isolate())
+    write_class_summary(assignment, ordered, out / "summary.html",
+                        sandbox=options.limits.sandbox)
     return ordered

@@ -672,4 +672,6 @@ def _dispatch(op: str, args: tuple, namespace: dict, table: dict, extras: dict):
 
 
 if __name__ == "__main__":
+    from autograder.sandbox import apply_rlimits
+    apply_rlimits()
     serve(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

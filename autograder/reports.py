@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from autograder.course import Assignment
+from autograder.sandbox import mode_name
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -89,7 +90,7 @@ def _figure_png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def write_class_summary(assignment: Assignment, results, path: Path, isolated: bool) -> None:
+def write_class_summary(assignment: Assignment, results, path: Path, sandbox: bool) -> None:
     """summary.html: the distribution of scores, per part and in total, and every problem."""
     import matplotlib
 
@@ -133,13 +134,15 @@ def write_class_summary(assignment: Assignment, results, path: Path, isolated: b
         f"<tr><td>{html.escape(r.student)}</td><td>{html.escape(r.status)}</td>"
         f"<td>{html.escape(', '.join(r.limits))}</td><td>{html.escape(r.reason)}</td></tr>"
         for r in problems) or '<tr><td colspan="4">none</td></tr>'
-    sandbox = ("student code ran in a sandbox (own network and mount namespace, own user id, "
-               "resource limits)" if isolated else
-               "WARNING: not running as root, so student code ran with resource limits only, "
-               "without network and file-system isolation")
+    mode = (f"Student code ran in a {mode_name(sandbox)} (own user, PID, network and mount "
+            "namespaces, read-only system, a small private /tmp) under resource limits"
+            if sandbox else
+            f"WARNING: student code ran with {mode_name(sandbox)}: resource limits only, "
+            "with the grader's user, file system and network")
     body = (f"<h1>{html.escape(assignment.name)}: class summary</h1>"
             f"<p>{n} submissions, {len(graded)} graded, mean score {mean:.2f} / "
-            f"{_fmt(assignment.max_score)}. {html.escape(sandbox)}.</p>"
+            f"{_fmt(assignment.max_score)}.</p>"
+            f"<p><strong>Mode:</strong> {html.escape(mode)}.</p>"
             f'<img alt="score distributions" src="data:image/png;base64,{image}">'
             "<h2>Parts</h2><table><tr><th>part</th><th>points</th><th>full marks</th></tr>"
             f"{table}</table>"

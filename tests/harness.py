@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,11 +43,16 @@ class Case:
 
 
 def run_grader(assignment: str, submissions: Path, out: Path, *extra: str,
-               timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run the real grading command; fail the test with its output if it does not exit 0."""
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", assignment,
+               timeout: float = 1800, prefix: Sequence[str] = (),
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the real grading command; fail the test with its output if it does not exit 0.
+
+    prefix: a command that runs it (e.g. setpriv to another user); env: its environment.
+    """
+    proc = subprocess.run([*prefix, sys.executable, "-m", "autograder", "grade", assignment,
                            str(submissions), "--out", str(out), "--no-progress", *extra],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=env)
     assert proc.returncode == 0, f"grading command failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
 

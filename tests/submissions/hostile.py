@@ -12,6 +12,7 @@ Cases that try to read or write what they must not print `LEAK:<what>` when they
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +189,12 @@ def hostile_cases(submissions: Path, out: Path, port: int) -> list[Hostile]:
                "timeout=3).send(b'x')\n    print('LEAK:network')\n"
                "except OSError as exc:\n    print('blocked:network', exc)\n")
     kill_grader = ("import os, signal\nfor target in (os.getppid(), 1):\n    try:\n"
+                   "        with open(f'/proc/{target}/cmdline', 'rb') as fh:\n"
+                   "            own_init = b'bwrap' in fh.read()\n"
+                   "    except OSError:\n        own_init = False\n"
+                   "    if own_init:  # the sandbox's own init: the grader is out of sight\n"
+                   "        print('blocked:kill', target, 'is the sandbox init')\n"
+                   "        continue\n    try:\n"
                    "        os.kill(target, signal.SIGKILL)\n        print('LEAK:kill', target)\n"
                    "    except OSError as exc:\n        print('blocked:kill', target, exc)\n")
     other_nb = nbformat.v4.new_notebook()
@@ -260,3 +267,131 @@ def hostile_cases(submissions: Path, out: Path, port: int) -> list[Hostile]:
         Hostile("other_assignment", "another assignment's notebook", 0,
                 reason="is not a1", write=_writer(other_nb)),
     ]
+
+
+# --------------------------------------------------------------------------- the sandbox itself
+# Each of these probes the worker's sandbox (bubblewrap) from an added cell; the honest part
+# (the gates, 9 points) is all they may score.
+
+SECRET_ENV = "BBH_HOSTILE_SECRET"        # set in the grading command's environment by the test
+SESSION_KEY = "bbh-hostile-key"          # put in the grading command's session keyring
+
+# Runs the grading command (sys.argv[1:]) with a key in a new session keyring of its own: a
+# worker that inherited the keyring could read it. Keyrings may be forbidden (a container's
+# seccomp profile): then the key is not there, and the probe is trivially blocked.
+WITH_SESSION_KEY = f"""\
+import ctypes, os, sys
+numbers = {{"x86_64": (250, 248), "aarch64": (219, 217)}}.get(os.uname().machine)
+if numbers:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall(numbers[0], 1, None, 0, 0, 0)   # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+    libc.syscall(numbers[1], b"user", b"{SESSION_KEY}", b"s3cret", 6, -3)   # add_key to @s
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
+
+SPY_PROCESSES = f"""\
+import os
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+print("visible processes:", pids)
+markers = (b"autograder\\0grade", b"spawn_main", b"pytest", b"{SECRET_ENV}")
+for pid in pids:
+    for what in ("environ", "cmdline"):
+        try:
+            with open(f"/proc/{{pid}}/{{what}}", "rb") as fh:
+                text = fh.read()
+        except OSError as exc:
+            print("blocked:", pid, what, type(exc).__name__)
+            continue
+        found = [m.decode() for m in markers if m in text]
+        print(f"LEAK:{{what}} of {{pid}}: {{found}}" if found else f"blocked:{{what}} of {{pid}}")
+"""
+
+PTRACE = """\
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+targets = sorted({{int(p) for p in os.listdir("/proc") if p.isdigit()}} | {{{grader}, os.getppid()}})
+for pid in targets:
+    try:
+        with open(f"/proc/{{pid}}/cmdline", "rb") as fh:
+            cmd = fh.read()
+    except OSError:
+        cmd = b""
+    if pid in (0, os.getpid()) or b"bwrap" in cmd:
+        continue   # itself, and the sandbox's own init (as its parent, it may trace that)
+    if libc.ptrace(16, pid, 0, 0) == 0:   # PTRACE_ATTACH
+        print("LEAK:ptrace", pid, cmd[:60])
+    else:
+        print("blocked:ptrace", pid, os.strerror(ctypes.get_errno()))
+"""
+
+NAMESPACES = """\
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for name, flag in [("user", 0x10000000), ("net", 0x40000000), ("mount", 0x00020000)]:
+    if libc.unshare(flag) == 0:
+        print("LEAK:unshare", name)
+    else:
+        print("blocked:unshare", name, os.strerror(ctypes.get_errno()))
+"""
+
+KEYRING = f"""\
+import ctypes, os
+numbers = {{"x86_64": 250, "aarch64": 219}}.get(os.uname().machine)
+libc = ctypes.CDLL(None, use_errno=True)
+for ring, name in [(-3, "session"), (-4, "user"), (-5, "user-session")]:
+    key = libc.syscall(numbers, 10, ring, b"user", b"{SESSION_KEY}", 0) if numbers else -1
+    if key > 0:
+        buf = ctypes.create_string_buffer(64)
+        read = libc.syscall(numbers, 11, key, buf, 64)   # KEYCTL_READ
+        print(f"LEAK:keyring {{name}}" if read > 0 else f"blocked:keyring {{name}} (unreadable)")
+    else:
+        print("blocked:keyring", name, os.strerror(ctypes.get_errno()))
+"""
+
+FILL_TMP = """\
+block = b"x" * 2**20
+for i in range(400):
+    with open(f"/tmp/fill{i}.bin", "wb") as fh:
+        fh.write(block)
+"""
+
+
+def outside_targets() -> dict[str, str]:
+    """Places outside the worker's /tmp that a submission tries to write (none may change)."""
+    site = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    return {"filesystem-root": "/bbh-owned", "usr": "/usr/lib/bbh-owned",
+            "etc": "/etc/bbh-owned", "dev-shm": "/dev/shm/bbh-owned",
+            "var-tmp": "/var/tmp/bbh-owned", "home": "/home/bbh-owned",
+            "venv-sitecustomize": str(site / "site-packages" / "sitecustomize.py"),
+            "repository": str(REPO_ROOT / "bbh-owned")}
+
+
+def sandbox_cases(port: int, unix_name: str, grader_pid: int) -> list[Hostile]:
+    """Cases that probe the sandbox itself (processes, keys, namespaces, the file system)."""
+    system = {"repository-readme": str(REPO_ROOT / "README.md"), "etc-passwd": "/etc/passwd",
+              "etc-shadow": "/etc/shadow", "root-home": "/root/.bashrc"}
+    unix = (f"import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n"
+            f"    s.connect(b'\\0{unix_name}')\n    print('LEAK:unix-socket')\n"
+            "except OSError as exc:\n    print('blocked:unix-socket', exc)\n")
+    return [
+        Hostile("spies_processes", "reads /proc: the grader's environment and command line", 9,
+                write=_writer(_notebook(extra=SPY_PROCESSES))),
+        Hostile("ptrace", "tries to ptrace the grader", 9,
+                write=_writer(_notebook(extra=PTRACE.format(grader=grader_pid)))),
+        Hostile("namespaces", "tries to create user, network and mount namespaces", 9,
+                write=_writer(_notebook(extra=NAMESPACES))),
+        Hostile("keyring", "looks for a key in the grader's session keyring", 9,
+                write=_writer(_notebook(extra=KEYRING))),
+        Hostile("reads_system", "reads the repository, /etc/passwd, /etc/shadow, /root", 9,
+                write=_writer(_notebook(extra=_probe(system)))),
+        Hostile("writes_outside_tmp", "writes to /, /usr, /etc, /dev/shm, the venv, the repo", 9,
+                write=_writer(_notebook(extra=_probe(outside_targets(), write=True)))),
+        Hostile("network_unix", "connects to an abstract unix socket of the grading machine", 9,
+                write=_writer(_notebook(extra=unix))),
+        Hostile("fills_tmp", "fills /tmp with 1 MiB files beyond its size", 9, "disk limit",
+                write=_writer(_notebook(extra=FILL_TMP))),
+    ]
+
+
+SANDBOX_PROBES = ("spies_processes", "ptrace", "namespaces", "keyring", "reads_system",
+                  "writes_outside_tmp", "network_unix")
