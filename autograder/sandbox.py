@@ -13,9 +13,12 @@ not exist for it. The worker sees only its own processes: it cannot signal or tr
 and when the grader kills bwrap, the kernel kills everything in the worker's PID namespace.
 
 When the grader runs as root, bwrap is started as an unprivileged user id of its own
-(BASE_UID + the grader process's pid, set by subprocess itself, no ``preexec_fn``): a process
-of root is exempt from the process limit, and an id of its own keeps workers of two graders
-apart. So the Python environment must be readable by every user (as `make` builds it).
+(BASE_UID + the grader process's pid; no ``preexec_fn``): a process of root is exempt from the
+process limit, and an id of its own keeps workers of two graders apart. That user must reach
+bwrap, the Python environment and the autograder package wherever the repository was cloned
+(a folder only root may enter, say), so root starts it through util-linux's ``unshare`` in a
+private mount namespace where each of those folders is bound again under a fresh tmpfs on
+/mnt that every user can enter (see :func:`staged_command`); nothing changes outside it.
 
 Limits (per submission; flags of the grading command), set by the worker's own start-up code
 (:func:`apply_rlimits`, from the BBH_RLIMITS variable) before it reads any student code:
@@ -37,6 +40,7 @@ import ctypes
 import functools
 import json
 import os
+import shlex
 import shutil
 import signal
 import stat
@@ -185,8 +189,74 @@ def _system_args() -> list[str]:
     return args
 
 
-def bwrap_args(limits: Limits, hide: list[Path] | None = None) -> list[str]:
-    """bwrap's options for one worker (everything before the command)."""
+def _stage_root(folders) -> Path:
+    """An existing folder, holding none of `folders`, that a private mount namespace may
+    cover with its own tmpfs."""
+    for name in ("/mnt", "/media", "/srv", "/opt", "/boot"):
+        root = Path(name)
+        if root.is_dir() and not any(f == root or root in f.parents for f in folders):
+            return root
+    raise SandboxUnavailable(f"no folder to stage the sandbox's paths in: {list(folders)}")
+
+
+def stage_map(paths: list[Path]) -> dict[Path, Path]:
+    """Where each folder appears in the staging namespace: <stage>/0, <stage>/1, ..."""
+    folders = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))
+    stage = _stage_root(folders)
+    return {folder: stage / str(i) for i, folder in enumerate(folders)}
+
+
+def staged_command(argv: list[str], mapping: dict[Path, Path], uid: int | None = None,
+                   cwd: Path | None = None) -> list[str]:
+    """A command for root that runs `argv` (as `uid`, if given) in a private mount namespace
+    where every folder of `mapping` is also reachable at its staged path.
+
+    The staged paths lie on a tmpfs every user may enter, so an unprivileged user reaches a
+    repository or environment that root cloned into a folder only root may enter. `argv`
+    must already name the staged paths. The namespace is private: nothing is mounted outside.
+    """
+    stage = next(iter(mapping.values())).parent if mapping else _stage_root([])
+    script = ["set -e", f"mount -t tmpfs -o size=1m,mode=755 bbh-stage {shlex.quote(str(stage))}"]
+    for source, staged in mapping.items():
+        script += [f"mkdir -p {shlex.quote(str(staged))}",
+                   f"mount --bind {shlex.quote(str(source))} {shlex.quote(str(staged))}"]
+    if cwd is not None:
+        script.append(f"cd {shlex.quote(str(cwd))}")
+    script.append('exec "$@"')
+    drop = ([shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}",
+             "--clear-groups", "--"] if uid is not None else [])
+    unshare = shutil.which("unshare", path="/usr/bin:/bin") or "/usr/bin/unshare"
+    return [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+            "\n".join(script), "bbh-stage", *drop, *argv]
+
+
+def _staged(path: Path, mapping: dict[Path, Path]) -> Path:
+    """`path` as seen in the staging namespace (through the folder of mapping holding it)."""
+    path = Path(os.path.abspath(path))
+    for folder, staged in mapping.items():
+        if path == folder or folder in path.parents:
+            return staged / path.relative_to(folder)
+    return path
+
+
+def _root_launch(argv_after_bwrap: list[str], limits: Limits, hide: list[Path] | None,
+                 uid: int) -> list[str]:
+    """The full command that starts bwrap as `uid`, every source it binds staged."""
+    bwrap = Path(bwrap_path())
+    sources = [source for source, _ in _kept_paths()]
+    mapping = stage_map([*sources, bwrap.resolve().parents[2]])
+    args = bwrap_args(limits, hide, mapping)
+    return staged_command([str(_staged(bwrap, mapping)), *args, *argv_after_bwrap],
+                          mapping, uid)
+
+
+def bwrap_args(limits: Limits, hide: list[Path] | None = None,
+               sources: dict[Path, Path] | None = None) -> list[str]:
+    """bwrap's options for one worker (everything before the command).
+
+    sources: where bwrap finds the folders it binds, when a root grader staged them
+    (see :func:`staged_command`); by default, where they are.
+    """
     args = ["--unshare-all", "--unshare-user", "--unshare-cgroup", "--disable-userns",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     args += _system_args()
@@ -204,7 +274,8 @@ def bwrap_args(limits: Limits, hide: list[Path] | None = None) -> list[str]:
     for below_tmp in (False, True):
         for source, dest in kept:
             if (tmp in dest.parents) == below_tmp:
-                args += ["--ro-bind", str(source), str(dest)]
+                found = _staged(source, sources) if sources else source
+                args += ["--ro-bind", str(found), str(dest)]
         for path in masks:
             if (tmp in path.parents) != below_tmp:
                 continue
@@ -262,12 +333,12 @@ def start_worker(limits: Limits, hide: list[Path] | None = None):
     try:
         if limits.sandbox:
             uid = _sandbox_uid()
-            ids = {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
+            argv = ([bwrap_path(), *bwrap_args(limits, hide), *command] if uid is None
+                    else _root_launch(command, limits, hide, uid))
             process = _BwrapProcess(
-                [bwrap_path(), *bwrap_args(limits, hide), *command],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
                 pass_fds=(to_worker_r, from_worker_w), env={"PATH": "/usr/bin:/bin"}, cwd="/",
-                start_new_session=True, **ids)
+                start_new_session=True)
         else:
             scratch = tempfile.mkdtemp(prefix="bbh-worker-")
             process = subprocess.Popen(
@@ -345,10 +416,9 @@ _NAMESPACE_ADVICE = (
     "them in the container's seccomp profile), or " + _NO_SANDBOX + ".")
 
 
-def _run_probe(argv: list[str], uid: int | None) -> subprocess.CompletedProcess:
-    ids = {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
+def _run_probe(argv: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=60, env={"PATH": "/usr/bin:/bin"}, cwd="/", **ids)
+                          timeout=60, env={"PATH": "/usr/bin:/bin"}, cwd="/")
 
 
 @functools.lru_cache(maxsize=4)
@@ -360,22 +430,26 @@ def _check(bwrap_override: str | None) -> None:
     bwrap = bwrap_path()
     uid = _sandbox_uid()
     who = "your user" if uid is None else f"user id {uid} (the grader runs as root)"
-    unreadable = not_traversable([Path(bwrap), *environment_paths()]) if uid is not None else ""
-    if unreadable:
-        raise SandboxUnavailable(
-            f"the sandbox probe failed: {unreadable}. As root, the grader starts the sandbox "
-            f"as {who}, which must read bwrap, the Python environment and the repository's "
-            "autograder package: make them readable by every user (`make` builds .venv from "
-            "/usr/bin/python3, which is), grade as an ordinary user who can read them, or "
-            f"{_NO_SANDBOX}.")
+    if uid is None:
+        unreadable = not_traversable([Path(bwrap), *environment_paths()])
+        if unreadable:
+            raise SandboxUnavailable(
+                f"the sandbox probe failed: {unreadable}, and bwrap runs as your user, which "
+                "must read bwrap, the Python environment and the repository's autograder "
+                f"package. Grade from a clone your user can read, or {_NO_SANDBOX}.")
     limits = Limits(disk_mb=1)
     # 1. namespaces: bwrap alone, running nothing but `true`.
     bare = ["--unshare-all", "--unshare-user", "--unshare-cgroup", "--disable-userns",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
             *_system_args(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     true = shutil.which("true", path="/usr/bin:/bin") or "/bin/true"
+    probe = [bwrap, *bare, true]
+    if uid is not None:
+        # bwrap finds its bundled libraries relative to itself ($ORIGIN/../../*.libs)
+        mapping = stage_map([Path(bwrap).resolve().parents[2]])
+        probe = staged_command([str(_staged(Path(bwrap), mapping)), *bare, true], mapping, uid)
     try:
-        result = _run_probe([bwrap, *bare, true], uid)
+        result = _run_probe(probe)
     except OSError as exc:
         raise SandboxUnavailable(f"cannot run bwrap ({bwrap}) as {who}: {exc}") from None
     except subprocess.TimeoutExpired:
@@ -390,7 +464,8 @@ def _check(bwrap_override: str | None) -> None:
             f"{note}. bwrap said: {detail}. {_NAMESPACE_ADVICE}")
     # 2. the worker's own start, as a worker: Python, NumPy and autograder in the sandbox.
     command = [sys.executable, "-c", "import autograder.remote"]
-    result = _run_probe([bwrap, *bwrap_args(limits), *command], uid)
+    result = _run_probe([bwrap, *bwrap_args(limits), *command] if uid is None
+                        else _root_launch(command, limits, None, uid))
     if result.returncode != 0:
         detail = (result.stderr or "").strip().splitlines()
         raise SandboxUnavailable(

@@ -44,12 +44,14 @@ class Case:
 
 def run_grader(assignment: str, submissions: Path, out: Path, *extra: str,
                timeout: float = 1800, prefix: Sequence[str] = (),
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+               env: dict[str, str] | None = None,
+               python: str = sys.executable) -> subprocess.CompletedProcess:
     """Run the real grading command; fail the test with its output if it does not exit 0.
 
-    prefix: a command that runs it (e.g. setpriv to another user); env: its environment.
+    prefix: a command that runs it (e.g. setpriv to another user); env: its environment;
+    python: the interpreter (the prefix may make it reachable under another path).
     """
-    proc = subprocess.run([*prefix, sys.executable, "-m", "autograder", "grade", assignment,
+    proc = subprocess.run([*prefix, python, "-m", "autograder", "grade", assignment,
                            str(submissions), "--out", str(out), "--no-progress", *extra],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
                           env=env)

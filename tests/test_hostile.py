@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT
-from autograder.sandbox import environment_paths, not_traversable
+from autograder.sandbox import stage_map, staged_command
 from tests.harness import make_submission, read_grades, run_grader
 from tests.submissions.hostile import (
     GATES_ONLY,
@@ -39,7 +39,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="grading (and its sandbox, bubblewrap) is Linux-only")
 
 NOBODY = 65534
-AS_NOBODY = ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--")
 LIMITS = ("--cell-timeout", "10", "--notebook-timeout", "120", "--memory-mb", "1024",
           "--disk-mb", "32")
 
@@ -80,22 +79,34 @@ def _write_honest(submissions):
         nbformat.write(nb, submissions / name / "a1.ipynb")
 
 
-def _nobody_problem() -> str:
-    """Why `nobody` cannot run the grader from this checkout, or ''."""
-    paths = [REPO_ROOT, REPO_ROOT / "autograder", Path(sys.executable), *environment_paths()]
-    problem = not_traversable(paths)
-    return (f"the hostile suite runs the grader as nobody (uid {NOBODY}), which cannot read "
-            f"this checkout or its Python environment: {problem}. Clone the repository and "
-            "build .venv (from /usr/bin/python3, as `make` does) where every user can read "
-            "them") if problem else ""
+def _as_nobody() -> tuple[list[str], str, str]:
+    """How root runs the grader as nobody from this checkout, wherever it was cloned.
+
+    The checkout (and its environment, if it lies elsewhere) is staged in a private mount
+    namespace where nobody can reach it, even when root cloned it into a folder only root may
+    enter. Returns (command prefix, the staged python, the staged repository).
+    """
+    folders = [REPO_ROOT]
+    if REPO_ROOT not in Path(sys.prefix).parents:
+        folders.append(Path(sys.prefix))
+    mapping = stage_map(folders)
+
+    def staged(path: Path) -> str:
+        path = Path(os.path.abspath(path))
+        for folder, target in mapping.items():
+            if path == folder or folder in path.parents:
+                return str(target / path.relative_to(folder))
+        return str(path)
+
+    python, repo = staged(Path(sys.executable)), staged(REPO_ROOT)
+    prefix = staged_command([python, "-c", WITH_SESSION_KEY], mapping, uid=NOBODY,
+                            cwd=Path(repo))
+    return prefix, python, repo
 
 
 @pytest.fixture(scope="module")
 def graded():
     users = ["root", "nobody"] if os.geteuid() == 0 else ["user"]
-    if "nobody" in users:
-        problem = _nobody_problem()
-        assert not problem, problem
     # Not pytest's tmp_path: its folders are private to root, and nobody must read the class.
     base = Path(tempfile.mkdtemp(prefix="bbh-hostile-"))
     base.chmod(0o755)
@@ -115,6 +126,7 @@ def graded():
             folder.mkdir()
             case.write(folder)
         prefix = [sys.executable, "-c", WITH_SESSION_KEY]
+        python = sys.executable
         user_env = env
         if user == "nobody":
             out.mkdir()
@@ -122,16 +134,17 @@ def graded():
             home.mkdir()
             for path in (out, home):
                 os.chown(path, NOBODY, NOBODY)
-            prefix = [*AS_NOBODY, *prefix]
-            user_env = dict(env, HOME=str(home))
+            prefix, python, repo = _as_nobody()
+            user_env = dict(env, HOME=str(home), PYTHONPATH=repo)
         runs[user] = {"cases": cases, "out": out, "prefix": prefix, "env": user_env,
-                      "submissions": submissions}
+                      "submissions": submissions, "python": python}
     alone_submissions, alone_out = base / "alone", base / "alone-out"
     _write_honest(alone_submissions)
     try:
         with ThreadPoolExecutor(max_workers=len(users) + 1) as pool:
             futures = {user: pool.submit(run_grader, "a1", run["submissions"], run["out"],
-                                         *LIMITS, prefix=run["prefix"], env=run["env"])
+                                         *LIMITS, prefix=run["prefix"], env=run["env"],
+                                         python=run["python"])
                        for user, run in runs.items()}
             alone = pool.submit(run_grader, "a1", alone_submissions, alone_out)
             for user, future in futures.items():
