@@ -270,8 +270,12 @@ def bwrap_args(limits: Limits, hide: list[Path] | None = None,
         if path.exists() and any(b in path.parents for b in bound):
             masks.append(path)
     tmp = Path("/tmp")
-    # Binds below /tmp (a repository cloned there) go onto the worker's own /tmp, after it.
+    # Binds below /tmp (a repository cloned there) go onto the worker's own /tmp, after it,
+    # inside a read-only tmpfs standing for the repository (so nothing can be written there).
+    repo_in_tmp = tmp in REPO_ROOT.parents
     for below_tmp in (False, True):
+        if below_tmp and repo_in_tmp:
+            args += ["--tmpfs", str(REPO_ROOT)]
         for source, dest in kept:
             if (tmp in dest.parents) == below_tmp:
                 found = _staged(source, sources) if sources else source
@@ -283,6 +287,8 @@ def bwrap_args(limits: Limits, hide: list[Path] | None = None,
                 args += ["--tmpfs", str(path), "--remount-ro", str(path)]
             else:
                 args += ["--ro-bind", "/dev/null", str(path)]
+        if below_tmp and repo_in_tmp:
+            args += ["--remount-ro", str(REPO_ROOT)]
         if not below_tmp:
             args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
                      "--dir", "/tmp", "--remount-ro", "/",
