@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
 import resource
 import signal
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.course import REPO_ROOT
-from autograder.remote import WorkerClient
+from autograder.grader_proxy import WorkerClient
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -128,19 +129,38 @@ class SandboxPlan:
             os.mkdir(work)
             os.chown(work, self.uid, self.uid)
             os.chdir(work)
-        limits = self.limits
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * 2**20,) * 2)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.disk_mb * 2**20,) * 2)
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # The resource limits are set by the worker itself (apply_rlimits, from BBH_RLIMITS).
         if self.isolate:
             os.setgroups([])
             os.setgid(self.uid)
             os.setuid(self.uid)
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes,) * 2)
             libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        else:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes + 512,) * 2)
+
+
+def rlimits_env(limits: Limits, isolate: bool) -> str:
+    """The BBH_RLIMITS value the worker reads at start-up (JSON)."""
+    return json.dumps({"memory_mb": limits.memory_mb, "disk_mb": limits.disk_mb,
+                       "cpu_seconds": limits.cpu_seconds,
+                       # without its own user id, the worker shares the process count of ours
+                       "max_processes": limits.max_processes + (0 if isolate else 512)})
+
+
+def apply_rlimits() -> None:
+    """Run by the worker first thing: set its resource limits from the BBH_RLIMITS variable.
+
+    JSON {"memory_mb", "disk_mb", "cpu_seconds", "max_processes"}: RLIMIT_AS, RLIMIT_FSIZE,
+    RLIMIT_CPU, RLIMIT_NPROC; no core files. Nothing is done when the variable is absent.
+    """
+    text = os.environ.get("BBH_RLIMITS")
+    if not text:
+        return
+    spec = json.loads(text)
+    resource.setrlimit(resource.RLIMIT_AS, (int(spec["memory_mb"]) * 2**20,) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(spec["disk_mb"]) * 2**20,) * 2)
+    cpu = int(spec["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_NPROC, (int(spec["max_processes"]),) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def _hidden_paths(extra: list[Path]) -> list[Path]:
@@ -174,12 +194,15 @@ def start_worker(limits: Limits, hide: list[Path] | None = None,
     env = {"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": "/tmp/work",
            "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
            "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONPATH": str(REPO_ROOT)}
+           "PYTHONPATH": str(REPO_ROOT), "BBH_RLIMITS": rlimits_env(limits, isolate)}
     # BBH_WORKER_LOG=path keeps the worker's own errors (for debugging the grader itself).
     debug_log = os.environ.get("BBH_WORKER_LOG")
     stderr = open(debug_log, "ab") if debug_log else subprocess.DEVNULL  # noqa: SIM115
+    # The interpreter by a path inside the exposed environment (not through a hidden symlink).
+    python = Path(sys.prefix).resolve() / "bin" / Path(sys.executable).name
+    python = str(python) if python.exists() else sys.executable
     process = subprocess.Popen(
-        [sys.executable, "-m", "autograder.remote", str(to_worker_r), str(from_worker_w),
+        [python, "-m", "autograder.worker", str(to_worker_r), str(from_worker_w),
          str(limits.output_kb * 1024)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
         pass_fds=(to_worker_r, from_worker_w), env=env, cwd="/",
