@@ -22,8 +22,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import sys
 import time
 import traceback
+import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,7 +185,12 @@ class _Runner:
             if name in self.trusted_names:
                 continue
             if isinstance(value, StudentModule):
-                continue   # a module the student imported is never imported by the grader
+                # As in Jupyter, a test may use a module the student's cell imported (`math`),
+                # but the grader never imports one on the student's say-so: only a module the
+                # grader itself has already loaded is bound; any other name stays unbound.
+                value = sys.modules.get(value.name)
+                if not isinstance(value, types.ModuleType):
+                    continue
             self.trusted[name] = value
             self.imported[name] = value
 

@@ -243,6 +243,8 @@ def _dispatch(shell, channel: _Channel, op: str, args: tuple, extras: dict):
     if op == "method":
         handle, name, call_args, call_kwargs, forbidden = args
         obj = table[handle]
+        if name == "__iter__":   # as iter() does: __iter__, or the old __getitem__ protocol
+            return _call_student(namespace, forbidden, iter, (obj,), {}, extras)
         if getattr(type(obj), name, None) is None:  # as Python itself reports it
             raise TypeError(f"'{type(obj).__name__}' object does not support {name}")
         method = getattr(obj, name)

@@ -122,6 +122,11 @@ def test_nothing_leaked_and_no_connection_was_made(graded):
         assert "LEAK:" not in text, f"{case}: {text}"
 
 
+def test_no_special_protocol_ran_in_the_grader(graded):
+    """The proto_* cases would create out/PWNED-* if the grader pickled or copied their object."""
+    assert not list(graded["out"].glob("PWNED*"))
+
+
 def test_the_grader_files_are_intact(graded):
     out = graded["out"]
     honest = (out / "submissions" / "honest_full" / "a1.ipynb").read_text()
