@@ -94,6 +94,16 @@ class _Lent:
         return self._ask("getattr", name)
 
 
+class _ByHandle:
+    """Sends an object that is not well-formed data (e.g. a list that contains itself) as a
+    handle: the grader gets a proxy for it instead of an error."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
 class _Channel:
     """The two pipes, the objects handed to the grader so far, and the student's namespace."""
 
@@ -104,6 +114,10 @@ class _Channel:
     def reference(self, obj):
         if type(obj) in (list, tuple, dict, set, frozenset):
             return None
+        if type(obj) is _ByHandle:
+            obj = obj.obj
+            if isinstance(obj, types.ModuleType):
+                return ("module", str(obj.__name__))
         if isinstance(obj, types.ModuleType):
             return ("module", str(obj.__name__))
         if type(obj) is _Lent:
@@ -114,6 +128,14 @@ class _Channel:
 
     def encode(self, message) -> bytes:
         return wire.encode(message, self.reference)
+
+    def sendable(self, value):
+        """`value`, or a stand-in that sends it as a handle when it is not well-formed data."""
+        try:
+            self.encode(value)
+        except wire.WireError:
+            return _ByHandle(value)
+        return value
 
     def decode(self, frame: bytes):
         return wire.decode(frame, {"ref": self.table.__getitem__,
@@ -254,6 +276,33 @@ def _dispatch(shell, channel: _Channel, op: str, args: tuple, extras: dict):
     raise ValueError(f"unknown request {op!r}")
 
 
+def _answer(shell, channel: _Channel, frame: bytes):
+    """One request: (op, reply, extras)."""
+    extras: dict = {}
+    try:
+        _, op, args = channel.decode(frame)
+    except Exception as exc:  # e.g. a reference to an object that is not here
+        return "", ("error", (type(exc).__name__, str(exc)[:2000], "", None)), extras
+    if op == "exec":
+        # As in Jupyter: a warning is printed (into the cell's output) and is not fatal.
+        try:
+            return op, ("ok", _dispatch(shell, channel, op, args, extras)), extras
+        except Exception as exc:  # noqa: BLE001
+            return op, ("error", _error(exc)), extras
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            reply = ("ok", _dispatch(shell, channel, op, args, extras))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the grader
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            reply = ("error", _error(exc))
+    if op in ("call", "method"):
+        # In a test cell a warning fails the test, as nbgrader fails a cell that wrote stderr.
+        extras["warnings"] = [(w.category.__name__, str(w.message)[:500]) for w in caught[:20]]
+    return op, reply, extras
+
+
 def serve(fd_in: int, fd_out: int, output_limit: int) -> None:
     """The worker's loop: execute cells and answer the grader's requests until EOF."""
     namespace: dict = {}
@@ -266,29 +315,23 @@ def serve(fd_in: int, fd_out: int, output_limit: int) -> None:
             frame = read_frame(fd_in, None, limit=1 << 40)
         except EOFError:
             return
-        _, op, args = channel.decode(frame)
-        extras: dict = {}
-        if op == "exec":
-            # As in Jupyter: a warning is printed (into the cell's output) and is not fatal.
-            try:
-                reply = ("ok", _dispatch(shell, channel, op, args, extras))
-            except Exception as exc:  # noqa: BLE001
-                reply = ("error", _error(exc))
-        else:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    reply = ("ok", _dispatch(shell, channel, op, args, extras))
-                except BaseException as exc:  # noqa: BLE001 - everything goes to the grader
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    reply = ("error", _error(exc))
-            if op in ("call", "method"):
-                extras["warnings"] = [(w.category.__name__, str(w.message)[:500])
-                                      for w in caught[:20]]
+        op, reply, extras = _answer(shell, channel, frame)
         printed = captured.take()
         try:
-            message = channel.encode(("reply", reply[0], reply[1], printed, extras))
+            try:
+                message = channel.encode(("reply", reply[0], reply[1], printed, extras))
+            except wire.WireError:
+                if reply[0] != "ok":
+                    raise
+                # Not well-formed data (nested too deep, a list containing itself, ...):
+                # send such values as handles, so the grader gets proxies for them.
+                value = reply[1]
+                if op == "exec":
+                    value = dict(value, changed={k: channel.sendable(v)
+                                                 for k, v in value["changed"].items()})
+                else:
+                    value = channel.sendable(value)
+                message = channel.encode(("reply", "ok", value, printed, extras))
         except Exception as exc:  # a value that cannot be sent
             message = channel.encode(("reply", "error", (type(exc).__name__,
                                                          f"cannot send the result: {exc}", ""),

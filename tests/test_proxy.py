@@ -255,3 +255,13 @@ def test_lent_test_functions_are_called_back(student):
 
     test_function.__module__ = "__main__"   # defined in a test cell
     assert changed["apply"](test_function, 7) == 21 and seen == [7]
+
+
+def test_values_that_are_not_well_formed_data_come_as_proxies(student):
+    client, _ = student
+    client.start_cell(30)
+    changed, error = client.exec_cell("loop = [1]\nloop.append(loop)\nfine = 3\n"
+                                      "def make_loop():\n    return loop\n", "loops")
+    assert error is None and changed["fine"] == 3
+    assert type(changed["loop"]) is Proxy and changed["loop"][0] == 1
+    assert type(changed["make_loop"]()) is Proxy
