@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,22 +140,39 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
     bar = tqdm(total=len(submissions), desc=f"grading {assignment.name}", unit="student",
                disable=not options.progress)
     bar.update(len(submissions) - len(gradable))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable) or 1)),
-                             mp_context=context) as pool:
-        futures = {pool.submit(_execute, assignment.name, str(sub.notebook), options.limits,
-                               hide): sub
-                   for sub in gradable}
-        for future in as_completed(futures):
-            sub = futures[future]
-            bar.set_postfix_str(sub.student)
-            try:
-                results[sub.student] = _record(course, sub, future.result(), parts)
-            except Exception as exc:  # a grader bug must not cost the rest of the class
-                results[sub.student] = StudentResult(
-                    sub.student, NOT_GRADED, {g: 0.0 for g in parts},
-                    reason=f"internal grading error ({type(exc).__name__}: {exc}); "
-                           "please report it")
+
+    def run(subs: list[Submission], workers: int) -> list[Submission]:
+        """Grade `subs` in a pool; returns those lost to a crash of a pool process."""
+        lost = []
+        with ProcessPoolExecutor(max_workers=max(1, min(workers, len(subs) or 1)),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_execute, assignment.name, str(sub.notebook),
+                                   options.limits, hide): sub
+                       for sub in subs}
+            for future in as_completed(futures):
+                sub = futures[future]
+                bar.set_postfix_str(sub.student)
+                try:
+                    results[sub.student] = _record(course, sub, future.result(), parts)
+                except BrokenProcessPool:
+                    lost.append(sub)
+                    continue
+                except Exception as exc:  # a grader bug must not cost the rest of the class
+                    results[sub.student] = StudentResult(
+                        sub.student, NOT_GRADED, {g: 0.0 for g in parts},
+                        reason=f"internal grading error ({type(exc).__name__}: {exc}); "
+                               "please report it")
+                bar.update(1)
+        return lost
+
+    # A crash of the grader's own side (e.g. a segfault in a test) breaks the whole pool: the
+    # submissions it took down are graded again one at a time, so it costs one student only.
+    for sub in run(gradable, jobs):
+        for crashed in run([sub], 1):
+            results[crashed.student] = StudentResult(
+                crashed.student, NOT_GRADED, {g: 0.0 for g in parts},
+                reason="internal grading error: the grader's own process crashed while "
+                       "running the tests on this submission; please report it")
             bar.update(1)
     bar.close()
 
