@@ -16,6 +16,7 @@ handles of objects kept in a table here (the grader holds proxies for them). No 
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import io
 import os
 import re
@@ -165,10 +166,10 @@ def _sync_back(original, after) -> None:
 
 def _make_shell(namespace: dict):
     """An InteractiveShell that behaves like a Jupyter kernel's, printing into sys.stdout."""
-    try:
-        import matplotlib_inline  # noqa: F401  (what a Jupyter kernel plots with)
+    # What a Jupyter kernel plots with (found, not imported: matplotlib loads only if used).
+    if importlib.util.find_spec("matplotlib_inline") is not None:
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    except ImportError:
+    else:
         os.environ.setdefault("MPLBACKEND", "Agg")
     if not os.environ.get("IPYTHONDIR"):
         os.environ["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython-")
