@@ -353,8 +353,10 @@ class WorkerClient:
                 try:
                     decoded = self._decode(reply)
                 except WireError as exc:
-                    raise StudentError(f"the student's code returned something the grader "
-                                       f"cannot read: {exc}") from None
+                    # Only student code writing to the pipe itself sends this: the worker's
+                    # answers can no longer be trusted to match the questions; start afresh.
+                    self._fail(f"protocol error: the student's process sent a malformed "
+                               f"message ({str(exc)[:200]})")
                 if type(decoded) is tuple and decoded and decoded[0] == "callback":
                     self._answer_callback(decoded)
                     continue

@@ -253,6 +253,17 @@ def add_forward(x, y):
     return fake, None
 """
 
+FORGED_FRAMES = """\
+import os
+import sys
+
+# Write to the worker's pipe to the grader directly: a frame that is not msgpack, then one
+# claiming 2**60 bytes.
+fd = int(sys.argv[2])
+os.write(fd, (12).to_bytes(8, "big") + b"\\xc1" * 12)
+os.write(fd, (2**60).to_bytes(8, "big"))
+"""
+
 FORK_BOMB = """\
 import os
 import time
@@ -382,6 +393,8 @@ def hostile_cases(submissions: Path, out: Path, port: int) -> list[Hostile]:
                 7, write=_writer(_notebook(GATES_ONLY + (Edit(
                     "add_gate", "def add_forward(x, y):",
                     GRADER_MODULE + "\n\ndef _unused_add_forward(x, y):"),)))),
+        Hostile("forged_frames", "writes forged messages into the pipe to the grader", 9,
+                write=_writer(_notebook(extra=FORGED_FRAMES))),
         Hostile("renamed", "the notebook renamed", 0, reason="found a1-final.ipynb instead",
                 write=_writer(good, name="a1-final.ipynb")),
         Hostile("malformed", "truncated JSON", 0, reason="not valid JSON",
