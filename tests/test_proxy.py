@@ -265,3 +265,18 @@ def test_values_that_are_not_well_formed_data_come_as_proxies(student):
     assert error is None and changed["fine"] == 3
     assert type(changed["loop"]) is Proxy and changed["loop"][0] == 1
     assert type(changed["make_loop"]()) is Proxy
+
+
+def _victim():
+    return 1
+
+
+def test_forbid_also_patches_the_callers_globals():
+    """In a Jupyter kernel (stock nbgrader), forbid works by replacing the global itself."""
+    from autograder.testing import forbidden_now
+
+    with forbid("_victim", "not this one"):
+        assert forbidden_now() == [("_victim", "not this one")]
+        with pytest.raises(AssertionError, match="not this one"):
+            _victim()
+    assert _victim() == 1 and forbidden_now() == []
