@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO_ROOT / "solutions"
@@ -54,6 +56,10 @@ class Assignment:
         return self.source_dir / self.notebook_name
 
     def read_source(self) -> nbformat.NotebookNode:
+        # Imported here: the worker imports this module (through sandbox.py) and must start
+        # fast; nbformat's validator takes seconds to import.
+        import nbformat
+
         return nbformat.read(self.source_notebook, as_version=4)
 
     def graded_parts(self) -> list[GradedPart]:

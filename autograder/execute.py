@@ -9,7 +9,8 @@ Cells run in notebook order:
 - given cells run in the worker (so the student's code sees their imports and helpers) and in the
   grader (so the tests see them, untouched by the student);
 - answer cells and the student's own cells run in the worker only; the names they define reach
-  the grader as proxies (see remote.py) or, for plain data, as values;
+  the grader as proxies (see grader_proxy.py) or, for plain data, as values (wire.py); a cell
+  runs as in Jupyter (worker.py), so the names bound before an error in it still count;
 - test cells run in the grader only. A test passes when its code raises nothing.
 
 When the worker dies or overruns a limit, the test running at the time fails with that reason; a
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib
 import io
+import sys
 import time
 import traceback
+import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from autograder.course import Assignment
-from autograder.remote import StudentModule, WorkerGone
+from autograder.grader_proxy import StudentModule, WorkerGone
 from autograder.sandbox import Limits, start_worker, stop_worker
 
 MAX_RESTARTS = 3
@@ -143,35 +145,13 @@ class _Runner:
         self.trusted_names: set[str] = set()
         self.restarts = 0
         self.dead: str = ""
-        self.imported: dict = {}          # name -> the value the worker gave it
         self.given: dict[int, str] = {}   # objects given cells defined, by id -> name
         self.client = self._start()
 
     def _start(self):
         client = start_worker(self.limits, self.hide)
-        client.forbidden = self._forbidden
         client.given = self.given
         return client
-
-    def _forbidden(self) -> list[tuple[str, str, str]]:
-        """Student names a test rebound, to forbid their use: (name, exception, message).
-
-        A test forbids a function by rebinding its name to one that raises; the worker gets a
-        stand-in that raises the same exception, found by calling the test's replacement.
-        """
-        forbidden = []
-        for name, value in self.imported.items():
-            replacement = self.trusted.get(name)
-            if replacement is value:
-                continue
-            ename, message = "AssertionError", f"{name} was called, but this test forbids it"
-            if callable(replacement):
-                try:
-                    replacement()
-                except Exception as exc:  # the replacement's own complaint
-                    ename, message = type(exc).__name__, str(exc)
-            forbidden.append((name, ename, message))
-        return forbidden
 
     def close(self) -> None:
         stop_worker(self.client)
@@ -181,12 +161,13 @@ class _Runner:
             if name in self.trusted_names:
                 continue
             if isinstance(value, StudentModule):
-                try:
-                    value = importlib.import_module(value.name)
-                except Exception:
+                # As in Jupyter, a test may use a module the student's cell imported (`math`),
+                # but the grader never imports one on the student's say-so: only a module the
+                # grader itself has already loaded is bound; any other name stays unbound.
+                value = sys.modules.get(value.name)
+                if not isinstance(value, types.ModuleType):
                     continue
             self.trusted[name] = value
-            self.imported[name] = value
 
     def run_in_worker(self, kind: str, name: str, source: str, timeout: float):
         """Run a cell in the worker; returns (printed text, exception or None)."""
@@ -195,10 +176,10 @@ class _Runner:
         self.worker_cells.append((kind, name, source))
         self.client.start_cell(timeout)
         try:
-            changed = self.client.request("exec", source, name)
+            changed, error = self.client.exec_cell(source, name)
             if kind != "given":
-                self._import(changed)
-            return self.client.output.getvalue(), None
+                self._import(changed)   # what was bound before an error counts, as in Jupyter
+            return self.client.output.getvalue(), error
         except WorkerGone as gone:
             printed = self.client.output.getvalue()
             self.restart(timeout, skip_last=True)
@@ -217,7 +198,7 @@ class _Runner:
         for kind, name, source in replay:
             self.client.start_cell(timeout)
             try:
-                changed = self.client.request("exec", source, name)
+                changed, _ = self.client.exec_cell(source, name)
                 if kind != "given":
                     self._import(changed)
             except WorkerGone as gone:

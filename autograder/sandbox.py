@@ -326,11 +326,11 @@ class _BwrapProcess(subprocess.Popen):
 
 def start_worker(limits: Limits, hide: list[Path] | None = None):
     """Start a worker process (in the sandbox unless limits.sandbox is False); its client."""
-    from autograder.remote import WorkerClient
+    from autograder.grader_proxy import WorkerClient
 
     to_worker_r, to_worker_w = os.pipe()
     from_worker_r, from_worker_w = os.pipe()
-    command = [sys.executable, "-m", "autograder.remote", str(to_worker_r), str(from_worker_w),
+    command = [sys.executable, "-m", "autograder.worker", str(to_worker_r), str(from_worker_w),
                str(limits.output_kb * 1024)]
     # BBH_WORKER_LOG=path keeps the worker's own errors (for debugging the grader itself).
     debug_log = os.environ.get("BBH_WORKER_LOG")
@@ -469,7 +469,7 @@ def _check(bwrap_override: str | None) -> None:
             f"the sandbox probe failed: bwrap could not create its namespaces as {who}"
             f"{note}. bwrap said: {detail}. {_NAMESPACE_ADVICE}")
     # 2. the worker's own start, as a worker: Python, NumPy and autograder in the sandbox.
-    command = [sys.executable, "-c", "import autograder.remote"]
+    command = [sys.executable, "-c", "import autograder.worker"]
     result = _run_probe([bwrap, *bwrap_args(limits), *command] if uid is None
                         else _root_launch(command, limits, None, uid))
     if result.returncode != 0:

@@ -128,6 +128,143 @@ def add_forward(x, y):
     return np.zeros(np.shape(x)).view(Anything), None
 """
 
+# Student objects that offer the grader a special protocol (issue 10, item 3). Each replaces
+# add_forward by one returning such an object as `out`: the grader must look up no special name
+# on it (so nothing below runs, or is believed, in the grader), and the add gate loses its points.
+_EVIL_PREFIX = """\
+import numpy as np
+
+
+def add_forward(x, y):
+    return Evil(), None
+
+
+"""
+PROTOCOL_OBJECTS = {
+    "array_interface": ("an __array_interface__ with a chosen memory address", """\
+class Evil:
+    @property
+    def __array_interface__(self):
+        return {"shape": (1 << 20,), "typestr": "<f8", "version": 3,
+                "data": (id(np) & ~0xfff, False)}
+"""),
+    "array_struct": ("an __array_struct__ capsule with a chosen pointer", """\
+import ctypes
+class Evil:
+    @property
+    def __array_struct__(self):
+        make = ctypes.pythonapi.PyCapsule_New
+        make.restype, make.argtypes = ctypes.py_object, [ctypes.c_void_p, ctypes.c_char_p,
+                                                         ctypes.c_void_p]
+        return make(0x1000, None, None)
+"""),
+    "array_method": ("an __array__ returning a huge array, or the expected answer", """\
+class Evil:
+    def __array__(self, *args, **kwargs):
+        return np.array([[5.0, -1.0], [-1.0, 5.0]])
+    def __array_priority__(self):
+        return 1e9
+"""),
+    "array_function": ("__array_function__/__array_ufunc__ overriding np.allclose and ufuncs", """\
+class Evil:
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return np.zeros(np.shape(inputs[0]))
+"""),
+    "dlpack": ("__dlpack__/__dlpack_device__ offering foreign memory", """\
+class Evil:
+    def __dlpack__(self, *args, **kwargs):
+        return np.zeros(4).__dlpack__()
+    def __dlpack_device__(self):
+        return (1, 0)
+"""),
+    "buffer": ("a __buffer__ giving the expected bytes", """\
+class Evil:
+    def __buffer__(self, flags):
+        return memoryview(np.array([[5.0, -1.0], [-1.0, 5.0]]))
+"""),
+    "index_conversion": ("__index__, __int__, __float__, __complex__, __bool__ that lie", """\
+class Evil:
+    def __index__(self):
+        return 10**12
+    __int__ = __index__
+    def __float__(self):
+        return float("nan")
+    def __complex__(self):
+        return 1j
+    def __bool__(self):
+        return 1
+"""),
+    "fspath": ("an __fspath__ naming the grader's files", """\
+class Evil:
+    def __fspath__(self):
+        return "/etc/shadow"
+"""),
+    "reduce": ("__reduce__/__reduce_ex__/__getstate__ that run a command when unpickled", """\
+import os
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("touch " + PWNED + "-reduce",))
+    def __reduce_ex__(self, protocol):
+        return self.__reduce__()
+    def __getstate__(self):
+        os.system("touch " + PWNED + "-getstate")
+        return {}
+    def __deepcopy__(self, memo):
+        return np.array([[5.0, -1.0], [-1.0, 5.0]])
+"""),
+    "class_trick": ("a __class__ that claims to be an ndarray, and __eq__ always True", """\
+class Evil:
+    @property
+    def __class__(self):
+        return np.ndarray
+    def __eq__(self, other):
+        return True
+    shape = (2, 2)
+"""),
+    "length_lie": ("__len__ of 10**10 and an endless __getitem__ / __iter__", """\
+class Evil:
+    def __len__(self):
+        return 10**10
+    def __length_hint__(self):
+        return 10**10
+    def __getitem__(self, i):
+        return 5.0
+    def __iter__(self):
+        while True:
+            yield 5.0
+"""),
+}
+
+GRADER_MODULE = """\
+import sys
+import types
+
+# A module named like the grader's own, with a checker that always passes.
+fake = types.ModuleType("autograder.gradcheck")
+fake.check_gradient = lambda *args, **kwargs: "gradient check passed"
+fake.relative_error = lambda *args, **kwargs: 0.0
+sys.modules["autograder.gradcheck"] = fake
+gradcheck_module = fake
+not_a_grader_module = types.ModuleType("totally_unknown_module_bbh")
+
+
+def add_forward(x, y):
+    return fake, None
+"""
+
+FORGED_FRAMES = """\
+import os
+import sys
+
+# Write to the worker's pipe to the grader directly: a frame that is not msgpack, then one
+# claiming 2**60 bytes.
+fd = int(sys.argv[2])
+os.write(fd, (12).to_bytes(8, "big") + b"\\xc1" * 12)
+os.write(fd, (2**60).to_bytes(8, "big"))
+"""
+
 FORK_BOMB = """\
 import os
 import time
@@ -253,6 +390,18 @@ def hostile_cases(submissions: Path, out: Path, port: int) -> list[Hostile]:
                 write=_writer(_notebook(extra=_probe(writes, write=True)))),
         Hostile("network", "connects to a server on the grading machine", 9,
                 write=_writer(_notebook(extra=network))),
+        *[Hostile(f"proto_{name}", f"add_forward returns {text}", 7,
+                  write=_writer(_notebook(GATES_ONLY + (Edit(
+                      "add_gate", "def add_forward(x, y):",
+                      f"PWNED = {str(out / 'PWNED')!r}\n" + _EVIL_PREFIX + code
+                      + "\n\ndef _unused_add_forward(x, y):"),))))
+          for name, (text, code) in PROTOCOL_OBJECTS.items()],
+        Hostile("grader_module", "add gate returns a fake module named autograder.gradcheck",
+                7, write=_writer(_notebook(GATES_ONLY + (Edit(
+                    "add_gate", "def add_forward(x, y):",
+                    GRADER_MODULE + "\n\ndef _unused_add_forward(x, y):"),)))),
+        Hostile("forged_frames", "writes forged messages into the pipe to the grader", 9,
+                write=_writer(_notebook(extra=FORGED_FRAMES))),
         Hostile("renamed", "the notebook renamed", 0, reason="found a1-final.ipynb instead",
                 write=_writer(good, name="a1-final.ipynb")),
         Hostile("malformed", "truncated JSON", 0, reason="not valid JSON",
