@@ -127,7 +127,7 @@ x_before = 5
 
 @pytest.fixture(scope="module")
 def student():
-    client = start_worker(Limits(cell_timeout=30), isolate=False)
+    client = start_worker(Limits(cell_timeout=30, sandbox=False))
     client.start_cell(60)
     changed, error = client.exec_cell(STUDENT, "student")
     assert error is None, error
@@ -236,7 +236,7 @@ def test_forbid_is_sent_with_every_call(student):
     client.start_cell(30)
     uses_helper = names["uses_helper"]
     assert uses_helper(1) == 4
-    with forbid("helper", "uses_helper must not call helper"):
+    with forbid("helper", message="uses_helper must not call helper"):
         with pytest.raises(AssertionError, match="must not call helper"):
             uses_helper(1)
     assert uses_helper(1) == 4
@@ -275,7 +275,7 @@ def test_forbid_also_patches_the_callers_globals():
     """In a Jupyter kernel (stock nbgrader), forbid works by replacing the global itself."""
     from autograder.testing import forbidden_now
 
-    with forbid("_victim", "not this one"):
+    with forbid("_victim", message="not this one"):
         assert forbidden_now() == [("_victim", "not this one")]
         with pytest.raises(AssertionError, match="not this one"):
             _victim()
