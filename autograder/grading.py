@@ -8,6 +8,10 @@ process under limits, the tests in a grader process of its own. Submissions run 
 one grader process per core. nbgrader then records the scores in its gradebook and writes the
 feedback pages.
 
+A grader process grades one submission at a time, so when one dies (a segfault in a test or in
+NumPy on the grader's side), the submission it was grading is known: that student gets "not
+graded", with the signal, a fresh grader process takes its place, and the class run goes on.
+
 Layout of the output folder:
 
     out/grades.csv               one row per student (see reports.write_grades_csv)
@@ -22,8 +26,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import signal
+from collections import deque
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 
 import nbformat
@@ -61,12 +67,111 @@ class GradingOptions:
     progress: bool = True
 
 
+CRASH_FOR_TESTS = "BBH_CRASH_ON_STUDENT"
+"""Fault injection for the test suite only: a grader process that is about to grade the student
+named in this environment variable kills itself with SIGSEGV, as a crash in a test would."""
+
+
 def _execute(assignment_name: str, notebook: str, limits: Limits,
              hide: list[str]) -> Execution:
-    """Runs in a pool process: one submission, from reading its notebook to its verdicts."""
+    """Runs in a grader process: one submission, from reading its notebook to its verdicts."""
     nb = nbformat.read(notebook, as_version=4)
     return execute_submission(get_assignment(assignment_name), nb, limits,
                               hide=[Path(p) for p in hide])
+
+
+def _serve(conn) -> None:
+    """A grader process: grade the submissions sent on `conn`, one at a time, until None."""
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        student, args = task
+        if os.environ.get(CRASH_FOR_TESTS) == student:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        try:
+            reply = ("ok", _execute(*args))
+        except Exception as exc:  # a grader bug: reported for this student only
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+class _GraderProcess:
+    """The parent's end of one grader process, and the student it is grading (if any)."""
+
+    def __init__(self, context) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.student: str | None = None
+
+    def give(self, student: str, args: tuple) -> None:
+        self.student = student
+        self.conn.send((student, args))
+
+    def death(self) -> str:
+        """Why the process ended, once it has (for the student's reason)."""
+        self.process.join(timeout=10)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "unknown signal"
+            how = f"signal {-code}, {name}"
+        else:
+            how = f"exit code {code}"
+        return (f"the grader crashed while grading this submission ({how}); the other "
+                "submissions were graded. Please report it")
+
+    def close(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _run_graders(tasks: list[tuple[str, tuple]], jobs: int, done) -> None:
+    """Grade `tasks` ((student, args of _execute)) on `jobs` grader processes.
+
+    Calls ``done(student, status, value)`` for each: ("ok", Execution), ("error", message) for
+    an exception in the grader, or ("crashed", reason) when the grader process died.
+    """
+    context = multiprocessing.get_context("spawn")
+    pending = deque(tasks)
+    idle: list[_GraderProcess] = []
+    busy: list[_GraderProcess] = []
+    try:
+        while pending or busy:
+            while pending and len(busy) < jobs:
+                grader = idle.pop() if idle else _GraderProcess(context)
+                grader.give(*pending.popleft())
+                busy.append(grader)
+            ready = wait([g.conn for g in busy] + [g.process.sentinel for g in busy])
+            for grader in [g for g in busy if g.conn in ready or g.process.sentinel in ready]:
+                busy.remove(grader)
+                student = grader.student
+                try:
+                    status, value = grader.conn.recv()
+                except (EOFError, OSError):   # the process died before it could answer
+                    status, value = "crashed", grader.death()
+                    grader.conn.close()
+                else:
+                    idle.append(grader)
+                grader.student = None
+                done(student, status, value)
+    finally:
+        for grader in idle + busy:
+            grader.close()
 
 
 def _scores_from_gradebook(course: Course, student: str,
@@ -139,23 +244,29 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
     bar = tqdm(total=len(submissions), desc=f"grading {assignment.name}", unit="student",
                disable=not options.progress)
     bar.update(len(submissions) - len(gradable))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(gradable) or 1)),
-                             mp_context=context) as pool:
-        futures = {pool.submit(_execute, assignment.name, str(sub.notebook), options.limits,
-                               hide): sub
-                   for sub in gradable}
-        for future in as_completed(futures):
-            sub = futures[future]
-            bar.set_postfix_str(sub.student)
-            try:
-                results[sub.student] = _record(course, sub, future.result(), parts)
-            except Exception as exc:  # a grader bug must not cost the rest of the class
-                results[sub.student] = StudentResult(
-                    sub.student, NOT_GRADED, {g: 0.0 for g in parts},
-                    reason=f"internal grading error ({type(exc).__name__}: {exc}); "
-                           "please report it")
-            bar.update(1)
+    by_student = {sub.student: sub for sub in gradable}
+
+    def done(student: str, status: str, value) -> None:
+        sub = by_student[student]
+        bar.set_postfix_str(student)
+        try:
+            if status == "crashed":
+                reason = value
+            elif status == "error":
+                reason = f"internal grading error ({value}); please report it"
+            else:
+                results[student] = _record(course, sub, value, parts)
+                reason = ""
+        except Exception as exc:  # a grader bug must not cost the rest of the class
+            reason = f"internal grading error ({type(exc).__name__}: {exc}); please report it"
+        if reason:
+            results[student] = StudentResult(student, NOT_GRADED, {g: 0.0 for g in parts},
+                                             reason=reason)
+        bar.update(1)
+
+    tasks = [(sub.student, (assignment.name, str(sub.notebook), options.limits, hide))
+             for sub in gradable]
+    _run_graders(tasks, max(1, min(jobs, len(gradable) or 1)), done)
     bar.close()
 
     ordered = [results[s.student] for s in submissions]
