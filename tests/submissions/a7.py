@@ -170,7 +170,7 @@ CASES = [
                      "    std = np.sqrt(np.mean(xc ** 2, axis=0) + eps)\n"
                      "    xhat = xc / std\n")),
          expected=15, lost=("test_batchnorm_backward",)),
-    Case("correct_in_other_words", "a correct solution written differently (np.var, the "
+    Case("correct_in_other_words", "a correct solution written differently (np.var, "
          "einsum, the compact formula with gamma outside): full marks",
          edits=(Edit("batchnorm_forward", "var = np.mean(xc ** 2, axis=0)",
                      "var = x.var(axis=0)"),
