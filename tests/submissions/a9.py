@@ -113,8 +113,8 @@ CASES = [
                      'shared = {"learning_rate": learning_rate}\n'
                      '    configs = {name: shared for name in params}'),),
          expected=21, lost=("test_train",)),
-    Case("train_zero_init", "weights initialised to zero: every filter gets the same gradient "
-         "and stays the same",
+    Case("train_zero_init", "weights initialised to zero: ReLU of zero times zero weights "
+         "gives W1, b1 and W2 a zero gradient, only b2 learns (one class for every image)",
          edits=(Edit("train",
                      "rng.standard_normal((num_filters, C, 3, 3)) * np.sqrt(2.0 / (C * 9))",
                      "np.zeros((num_filters, C, 3, 3))"),

@@ -13,8 +13,10 @@ This assignment closes the course. You build a small **convolutional neural netw
 hand, write the optimiser that updates it, and train it on scikit-learn's 8×8 handwritten digits
 to at least 95 % accuracy on images it has never seen:
 
-    input (N, 1, 8, 8) → conv 3×3, pad 1 → ReLU → max pool 2×2 → affine → softmax cross-entropy
-                         (N, F, 8, 8)              (N, F, 4, 4)   (N, 10)
+```text
+input (N, 1, 8, 8) → conv 3×3, pad 1 → ReLU → max pool 2×2 → affine → softmax cross-entropy
+                     (N, F, 8, 8)              (N, F, 4, 4)   (N, 10)
+```
 
 It goes with chapters 3 to 9: the affine layer of [chapter 3](../../book/03-backprop-mlp.ipynb)
 (assignment a2), ReLU and the softmax cross-entropy loss of chapters 4 and 5 (a3), Adam and the
