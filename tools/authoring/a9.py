@@ -441,7 +441,8 @@ PART3 = """\
 
 The dense layer of a2 flattens each example: `x` of shape `(N, d_1, ..., d_k)` becomes
 `(N, D)`, `out = x_flat @ w + b`; its backward pass returns `dx` in the shape of `x` (here the
-pooled maps, `(N, F, 4, 4)`), `dw = x_flat.T @ dout` and `db`, the sum of `dout` over the batch.
+pooled maps, `(N, F, 4, 4)`), `dw` (the flattened input, transposed, times `dout`) and `db`, the
+sum of `dout` over the batch.
 ReLU of a3: `out = max(0, x)`, and its gradient is `dout` where `x > 0` and 0 elsewhere
 (0 at `x == 0` as well)."""
 
@@ -481,7 +482,7 @@ def affine_backward(dout, cache):
     x, w, b = cache
     dx = (dout @ w.T).reshape(x.shape)
     dw = x.reshape(x.shape[0], -1).T @ dout
-    db = dout.sum(axis=0)
+    db = np.sum(dout, axis=0)
     ### END SOLUTION
     return dx, dw, db"""
 
@@ -610,7 +611,7 @@ def softmax_loss(scores, y):
     ### BEGIN SOLUTION
     N = scores.shape[0]
     rows = np.arange(N)
-    shifted = scores - scores.max(axis=1, keepdims=True)
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     loss = -log_probs[rows, y].sum() / N
     dscores = np.exp(log_probs)
