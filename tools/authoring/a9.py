@@ -905,8 +905,8 @@ PART7 = """\
 
 The data: scikit-learn's 8×8 handwritten digits as images of one channel, `(N, 1, 8, 8)`,
 pixel values scaled to [0, 1], split once (seed 0) into 1347 training and 450 **test** images.
-`train` sees only the training images; the test images measure how well the network
-**generalises** (일반화) to digits it has never seen."""
+`train` sees only the training images; the test images measure the network's
+**generalisation** (일반화): how well it classifies digits it has never seen."""
 
 DATA = """\
 digits = load_digits()
