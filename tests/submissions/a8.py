@@ -112,7 +112,7 @@ CASES = [
                 Edit("lstm_backward", "step_caches, D = cache", RERUN_FORWARD)),
          expected=15, lost=("test_lstm_backward",)),
     Case("correct_in_other_words", "a correct solution written differently (exp sigmoid, "
-         "gates as one slice reshaped, np.concatenate, einsum): full marks",
+         "np.concatenate instead of np.hstack, einsum): full marks",
          edits=(Edit("lstm_step_forward", "i = sigmoid(a[:, 0 * H:1 * H])",
                      "i = 1.0 / (1.0 + np.exp(-a[:, :H]))"),
                 Edit("lstm_step_backward", "da = np.hstack([", "da = np.concatenate(["),
