@@ -368,9 +368,9 @@ err_c = relative_error(next_c, expected_c)
 err_h = relative_error(next_h, expected_h)
 print(f"next_c: relative error {{err_c:.2e}}; next_h: relative error {{err_h:.2e}} "
       "(a correct step gives about 1e-15)")
-assert err_c < 1e-9, ("wrong next_c = f * prev_c + i * g: check the gate order i, f, o, g "
-                      "(blocks of H columns of a) and that g is a tanh")
-assert err_h < 1e-9, "wrong next_h = o * tanh(next_c)"
+assert err_c < 1e-9, ("wrong next_c (forget gate times prev_c, plus input gate times g): check "
+                      "the gate order i, f, o, g (blocks of H columns of a) and that g is a tanh")
+assert err_h < 1e-9, "wrong next_h (output gate times the tanh of next_c)"
 ### BEGIN HIDDEN TESTS
 from autograder.testing import assert_exact
 {HIDDEN_REFERENCE}_rng = np.random.default_rng(2026)
