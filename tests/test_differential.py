@@ -27,15 +27,15 @@ from tests.stock_nbgrader import run_stock
 from tests.submissions.honest import NEEDS_IPYTHON_WORKER, honest_cases
 
 # Submissions stock nbgrader is not asked to grade, and why. They exist to test our intake:
-# our grader gives them 0 with a reason; stock nbgrader skips a notebook it cannot find (#416),
-# or its autograde fails on a file that is not a notebook, so there are no parts to compare.
+# our grader gives each 0 with a reason; stock autograde fails on them (checked by hand with
+# nbgrader 0.9.6: success False, no grade recorded), so there are no parts to compare.
 NOT_FOR_STOCK = {
-    "missing_notebook": "no a1.ipynb at all: stock nbgrader has nothing to grade",
-    "renamed_notebook": "'a1 (1).ipynb': stock nbgrader silently skips unknown notebook names",
-    "truncated_json": "not JSON: stock autograde fails on the file",
-    "binary_file": "not UTF-8: stock autograde fails on the file",
-    "empty_file": "0 bytes: stock autograde fails on the file",
-    "other_assignment": "another assignment's cells: stock autograde fails (unknown grade ids)",
+    "missing_notebook": "no notebook: stock autograde fails, 'No notebooks were matched'",
+    "renamed_notebook": "'a1 (1).ipynb': stock skips it as an unknown notebook, then fails",
+    "truncated_json": "not JSON: stock autograde fails reading it",
+    "binary_file": "not UTF-8: stock autograde fails reading it",
+    "empty_file": "0 bytes: stock autograde fails reading it",
+    "other_assignment": "a2's cells: stock autograde fails, 'Notebook failed to validate'",
 }
 
 # Honest variants our grader cannot yet grade as Jupyter does (names: honest_<habit>).
