@@ -258,19 +258,22 @@ def _leftover_error(a: str):
     return nb
 
 
-def _korean_comments(a: str):
-    nb = make_submission(a)
+def _korean_comments(nb):
     for gid in _ids(nb, "answer"):
         cell = _cell(nb, gid)
         cell.source = ("# 역전파 (backpropagation): 연쇄 법칙으로 기울기를 구한다\n" + cell.source
                        + "\n\n\nprint('완료: " + gid + "')")
-    return nb
 
 
-# --- the files, as each front end saves them ------------------------------------------------
+# --- the files, as each front end saves them (nb: the student's notebook, a: the assignment) ---
 
-def _jupyterlab4(a: str) -> str:
-    nb = make_submission(a)
+def _released_format(nb, a: str) -> bytes:
+    """nbformat 4.5 with cell ids, as the release and JupyterLab 3 / nbformat 5 write it."""
+    _stable_ids(nb, a)
+    return _dumps(nb).encode()
+
+
+def _jupyterlab4(nb, a: str) -> bytes:
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
                        "name": "python3"},
@@ -290,11 +293,10 @@ def _jupyterlab4(a: str) -> str:
                                           "shell.execute_reply": "2026-03-02T10:15:01.120Z"}
     _saved_outputs(nb)
     _stable_ids(nb, f"{a}-lab4", lambda h: f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}")
-    return _dumps(nb)
+    return _dumps(nb).encode()
 
 
-def _notebook6(a: str) -> str:
-    nb = make_submission(a)
+def _notebook6(nb, a: str) -> bytes:
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"codemirror_mode": {"name": "ipython", "version": 3},
@@ -307,11 +309,10 @@ def _notebook6(a: str) -> str:
                 "toc_section_display": True, "toc_window_display": False},
     }
     _saved_outputs(nb)
-    return _dumps(nb, minor=4, ids=False)
+    return _dumps(nb, minor=4, ids=False).encode()
 
 
-def _vscode(a: str) -> str:
-    nb = make_submission(a)
+def _vscode(nb, a: str) -> bytes:
     nb.metadata = {
         "kernelspec": {"display_name": ".venv", "language": "python", "name": "python3"},
         "language_info": {"codemirror_mode": {"name": "ipython", "version": 3},
@@ -323,11 +324,10 @@ def _vscode(a: str) -> str:
     _insert_after(nb, _ids(nb, "answer")[0], new_code_cell(f"{_first_function(nb)}"))
     _saved_outputs(nb, stale_error=False)
     _stable_ids(nb, f"{a}-vscode")
-    return _dumps(nb)
+    return _dumps(nb).encode()
 
 
-def _colab(a: str) -> str:
-    nb = make_submission(a)
+def _colab(nb, a: str) -> bytes:
     nb.metadata = {"colab": {"provenance": [], "collapsed_sections": [], "toc_visible": True},
                    "kernelspec": {"name": "python3", "display_name": "Python 3"},
                    "language_info": {"name": "python"}}
@@ -341,41 +341,48 @@ def _colab(a: str) -> str:
             cell.metadata["colab"] = {"base_uri": "https://localhost:8080/"}
             cell.metadata["outputId"] = (f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-"
                                          f"{digest[16:20]}-{digest[20:32]}")
-    return _dumps(nb, minor=0, ids=False, indent=2)
+    return _dumps(nb, minor=0, ids=False, indent=2).encode()
 
 
-def _crlf(a: str) -> bytes:
-    return _dumps(_korean_comments(a)).replace("\n", "\r\n").encode()
+def _crlf_korean(nb, a: str) -> bytes:
+    """Korean comments and prints in every answer, saved with CRLF line endings (Windows)."""
+    _korean_comments(nb)
+    _stable_ids(nb, a)
+    return _dumps(nb).replace("\n", "\r\n").encode()
 
 
-# name -> (description, builder: assignment -> notebook | JSON text | bytes)
-HABITS: dict[str, tuple[str, Callable]] = {
-    "cell_magic_time": ("%%time as the first line of the first answer cell", _cell_magic_time),
-    "line_magics": ("%load_ext autoreload at the top, %who / %timeit / %time / !echo in an added "
-                    "cell", _line_magics),
-    "display_calls": ("IPython.display.display() of every function and of a Markdown note",
-                      _display_calls),
-    "matplotlib_plot": ("an added cell: %matplotlib inline, a plot, plt.show()", _matplotlib_plot),
-    "print_debugging": ("debug prints at the start of every function, through a helper defined "
-                        "in an added cell", _print_debugging),
+# Every habit, and every front end's file format, on every assignment, in nine submissions: a
+# format rides along with a habit that already passes, so each grading run stays short.
+# name -> (description, habit: assignment -> notebook, format: (notebook, assignment) -> bytes)
+HABITS: dict[str, tuple[str, Callable, Callable]] = {
+    "cell_magic_time": ("%%time as the first line of the first answer cell",
+                        _cell_magic_time, _released_format),
+    "line_magics_colab": ("%load_ext autoreload at the top, %who / %timeit / %time / !echo in an "
+                          "added cell; saved by Colab: nbformat 4.0, colab metadata, ids in cell "
+                          "metadata, outputIds, two-space indent, !ls", _line_magics, _colab),
+    "display_calls_jupyterlab4": ("IPython.display.display() of every function and of a "
+                                  "Markdown note; saved by JupyterLab 4: full language_info, "
+                                  "widgets metadata, tags, execution timings, UUID cell ids, "
+                                  "stale outputs", _display_calls, _jupyterlab4),
+    "matplotlib_plot": ("an added cell: %matplotlib inline, a plot, plt.show()",
+                        _matplotlib_plot, _released_format),
+    "print_debugging_vscode": ("debug prints at the start of every function, through a helper "
+                               "defined in an added cell; saved by VS Code: vscode interpreter "
+                               "metadata, a .venv kernelspec name, outputs",
+                               _print_debugging, _vscode),
     "warnings_in_added_cells": ("warnings.warn(...) and a NumPy RuntimeWarning in added cells",
-                                _warnings_in_added_cells),
-    "extra_scratch_cells": ("scratch cells after every answer and test, help(), a markdown note, "
-                            "an empty cell, a cell that raises TypeError", _extra_scratch_cells),
-    "reordered_scratch_cells": ("the release's scratch cell moved to the top, scratch cells "
-                                "before the setup and in reverse order", _reordered_scratch_cells),
+                                _warnings_in_added_cells, _released_format),
+    "extra_scratch_cells_notebook6": ("scratch cells after every answer and test, help(), a "
+                                      "markdown note, an empty cell, a cell that raises "
+                                      "TypeError; saved by Notebook 6: nbformat 4.4 without "
+                                      "cell ids, toc metadata, outputs",
+                                      _extra_scratch_cells, _notebook6),
+    "reordered_scratch_crlf_korean": ("the release's scratch cell moved to the top, scratch "
+                                      "cells before the setup and in reverse order; Korean "
+                                      "comments and prints in every answer; CRLF line endings",
+                                      _reordered_scratch_cells, _crlf_korean),
     "leftover_error": ("the last answer cell ends with print(debug_value): NameError after the "
-                       "definitions", _leftover_error),
-    "jupyterlab4": ("saved by JupyterLab 4: full language_info, widgets metadata, tags, "
-                    "execution timings, UUID cell ids, stale outputs", _jupyterlab4),
-    "notebook6": ("saved by Notebook 6: nbformat 4.4 without cell ids, toc metadata, outputs",
-                  _notebook6),
-    "vscode": ("saved by VS Code: vscode interpreter metadata, a .venv kernelspec name, outputs",
-               _vscode),
-    "colab": ("saved by Colab: nbformat 4.0, colab metadata, ids in cell metadata, outputIds, "
-              "two-space indent, ! commands", _colab),
-    "crlf_korean": ("the file with CRLF line endings, Korean comments and prints in every "
-                    "answer cell (UTF-8)", _crlf),
+                       "definitions", _leftover_error, _released_format),
 }
 
 # Until the worker runs student cells under IPython's InteractiveShell (issue 10, item 1), our
@@ -389,13 +396,8 @@ NEEDS_IPYTHON_WORKER = {
 
 def notebook_bytes(assignment: str, habit: str) -> bytes:
     """The file a student with this habit hands in."""
-    made = HABITS[habit][1](assignment)
-    if isinstance(made, bytes):
-        return made
-    if isinstance(made, str):
-        return made.encode()
-    _stable_ids(made, f"{assignment}-{habit}")
-    return _dumps(made).encode()
+    _, make, save = HABITS[habit]
+    return save(make(assignment), assignment)
 
 
 def honest_cases(assignment: str) -> list[Case]:
@@ -409,4 +411,4 @@ def honest_cases(assignment: str) -> list[Case]:
 
     return [Case(f"honest_{habit}", description, expected=a.max_score, lost=(),
                  raw=writer(habit))
-            for habit, (description, _) in HABITS.items()]
+            for habit, (description, *_) in HABITS.items()]
