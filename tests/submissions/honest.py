@@ -29,10 +29,10 @@ from autograder.course import get_assignment
 from autograder.samples import make_submission
 from tests.harness import Case
 
-# A 1 x 1 PNG: what a saved plot output looks like to the graders (they never look at it).
+# A 1 x 1 PNG (as matplotlib saves one): a saved plot output; the graders discard outputs.
 _PNG = base64.b64encode(bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")).decode()
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8ffffff7f0009fb03fd2a86e38a0000000049454e44ae426082")).decode()
 
 
 def _gid(cell) -> str | None:
