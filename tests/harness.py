@@ -7,8 +7,9 @@ tests/submissions/aN.py reads as the mistake a student makes:
          edits=(Edit("affine", "dw = x2.T @ dout", "dw = (dout.T @ x2)"),),
          expected=14, lost=("test_affine_backward",))
 
-``grade_cases`` grades the reference solution, the untouched release and every case in ONE run of
-``python -m autograder grade`` and checks each score against what the case says.
+``write_class`` writes the reference solution, the untouched release and every case as one class;
+tests/test_differential.py grades it in ONE run of ``python -m autograder grade`` (and once with
+stock nbgrader), and ``check_class`` checks each score against what the case says.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ import nbformat
 from autograder.course import REPO_ROOT, get_assignment
 from autograder.samples import Edit, Stub, make_submission, reference_code, release_notebook
 
-__all__ = ["Case", "Edit", "Stub", "grade_cases", "make_submission", "read_grades",
-           "reference_code", "release_notebook", "run_grader", "summary_table"]
+__all__ = ["Case", "Edit", "Stub", "check_class", "make_submission", "read_grades",
+           "reference_code", "release_notebook", "run_grader", "write_class"]
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,17 @@ def read_grades(path: Path) -> dict[str, dict[str, str]]:
         return {row["student_id"]: row for row in csv.DictReader(fh)}
 
 
-def grade_cases(assignment: str, cases: Iterable[Case], workdir: Path) -> dict[str, dict]:
-    """Grade solution + untouched release + every case in one run; assert every score."""
+def write_class(assignment: str, cases: Iterable[Case], submissions: Path) -> list[str]:
+    """One folder per student: the reference solution, the untouched release, every case.
+
+    Returns the student names in that order.
+    """
     a = get_assignment(assignment)
-    parts = [p.grade_id for p in a.graded_parts()]
-    cases = list(cases)
-    submissions = workdir / "submissions"
     for name, nb in [("solution", make_submission(assignment)),
                      ("release", release_notebook(assignment))]:
         (submissions / name).mkdir(parents=True)
         nbformat.write(nb, submissions / name / a.notebook_name)
+    names = ["solution", "release"]
     for case in cases:
         folder = submissions / case.name
         folder.mkdir(parents=True)
@@ -81,11 +83,20 @@ def grade_cases(assignment: str, cases: Iterable[Case], workdir: Path) -> dict[s
             case.raw(folder)
         else:
             nbformat.write(make_submission(assignment, case.edits), folder / a.notebook_name)
+        names.append(case.name)
+    return names
 
-    out = workdir / "out"
-    run_grader(assignment, submissions, out)
-    rows = read_grades(out / "grades.csv")
 
+def check_class(assignment: str, cases: Iterable[Case], rows: dict[str, dict],
+                out: Path) -> list[str]:
+    """What is wrong with the grading command's results for write_class's class ([] if nothing).
+
+    Checks full marks for the solution, zero for the release, each case's exact score and lost
+    parts, a reason wherever points were lost, and a feedback page for everyone.
+    """
+    a = get_assignment(assignment)
+    parts = [p.grade_id for p in a.graded_parts()]
+    cases = list(cases)
     problems = []
     solution = rows["solution"]
     if float(solution["score"]) != a.max_score:
@@ -109,16 +120,5 @@ def grade_cases(assignment: str, cases: Iterable[Case], workdir: Path) -> dict[s
     for name in ("solution", "release", *[c.name for c in cases]):
         if not (out / "feedback" / f"{name}.html").is_file():
             problems.append(f"no feedback page for {name}")
-    assert not problems, "\n".join(problems)
-    return rows
+    return problems
 
-
-def summary_table(assignment: str, cases: Iterable[Case], rows: dict[str, dict]) -> str:
-    """A plain-text table of the scores (printed by the tests, quoted in closing notes)."""
-    a = get_assignment(assignment)
-    lines = [f"{assignment} (max {a.max_score:g})"]
-    for name, desc in [("solution", "reference solution"), ("release", "untouched release")]:
-        lines.append(f"  {name:<28} {rows[name]['score']:>5}  {desc}")
-    for case in cases:
-        lines.append(f"  {case.name:<28} {rows[case.name]['score']:>5}  {case.description}")
-    return "\n".join(lines)

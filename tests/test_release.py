@@ -6,8 +6,10 @@ import nbformat
 import pytest
 
 from autograder.course import all_assignments
+from autograder.intake import check_notebook
 from autograder.release import release_differences
 from autograder.samples import make_submission
+from tests.submissions.honest import honest_cases
 
 
 def test_course_has_assignments():
@@ -42,3 +44,16 @@ def test_reference_fills_every_answer_and_every_case_applies(assignment):
     assert len(cases) >= 6, f"{assignment.name} needs at least six wrong submissions"
     for case in cases:
         make_submission(assignment.name, case.edits)  # raises if an edit no longer applies
+
+
+@pytest.mark.parametrize("assignment", all_assignments(), ids=lambda a: a.name)
+def test_every_honest_variant_is_a_gradable_notebook(assignment, tmp_path):
+    """The honest variants still build from the reference, and each file is a valid notebook."""
+    cases = honest_cases(assignment.name)
+    assert len(cases) >= 8, f"{assignment.name} needs at least eight honest variants"
+    for case in cases:
+        folder = tmp_path / case.name
+        folder.mkdir()
+        case.raw(folder)
+        problem = check_notebook(folder / assignment.notebook_name, assignment)
+        assert problem is None, f"{case.name}: {problem}"
