@@ -32,8 +32,8 @@ Public API
 forbid(*names, message=None, caller=None)           -> context manager
 forbidden_now()                                      -> list of (name, message)
 scaled_error(actual, expected)                       -> float
-assert_close(actual, expected, tol=1e-9, what=...)   -> float (the relative error)
-assert_exact(actual, expected, what, tol=1e-12)      -> float (the scaled error)
+assert_close(actual, expected, tol=1e-9, what=...)   -> None
+assert_exact(actual, expected, what, tol=1e-12)      -> None
 relative_error(a, b)                                 -> float (re-exported from gradcheck)
 """
 
@@ -189,8 +189,11 @@ def _prefix(where: str) -> str:
 
 
 def assert_close(actual: Any, expected: Any, tol: float = 1e-9, what: str = "the result", *,
-                 hint: str = "", verbose: bool = True, reveal: bool = False) -> float:
-    """Assert that ``relative_error(actual, expected) < tol``; return the error.
+                 hint: str = "", verbose: bool = True, reveal: bool = False) -> None:
+    """Assert that ``relative_error(actual, expected) < tol``.
+
+    Returns nothing, on purpose: a test cell often ends with this call, and stock nbgrader
+    reads a number that a test cell's last line evaluates to as its partial credit.
 
     Args:
         actual: the student's result (array-like).
@@ -217,12 +220,12 @@ def assert_close(actual: Any, expected: Any, tol: float = 1e-9, what: str = "the
             detail = (f"at index {tuple(int(i) for i in worst)} expected "
                       f"{ref[worst]:.12g}, got {got[worst]:.12g}")
         raise AssertionError(f"{what} is wrong: {detail}. {hint}".rstrip())
-    return err
 
 
 def assert_exact(actual: Any, expected: Any, what: str, tol: float = EXACT_TOLERANCE, *,
-                 where: str = "") -> float:
-    """Assert that an analytic result equals its reference up to rounding; return the error.
+                 where: str = "") -> None:
+    """Assert that an analytic result equals its reference up to rounding (returns nothing,
+    like :func:`assert_close`, so that no test cell evaluates to a number).
 
     The result must not be ``None``, must have the reference's shape, and its
     :func:`scaled_error` from the reference must be below ``tol`` (1e-12: an analytic gradient is
@@ -243,4 +246,3 @@ def assert_exact(actual: Any, expected: Any, what: str, tol: float = EXACT_TOLER
     err = scaled_error(got, ref)
     assert err < tol, (f"{at}{what} is off by a relative {err:.1e} from the exact value (it must "
                        f"be below {tol:.0e}: an analytic gradient is exact)")
-    return err

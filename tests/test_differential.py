@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.course import get_assignment
@@ -58,18 +59,24 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
     submissions, out = workdir / "submissions", workdir / "out"
     names = write_class(assignment, cases, submissions)
 
-    start = time.perf_counter()
-    run_grader(assignment, submissions, out)
-    ours_seconds = time.perf_counter() - start
-    rows = read_grades(out / "grades.csv")
-
     compared = [n for n in names if n not in NOT_FOR_STOCK]
     stock_in = workdir / "stock-submissions"
     for name in compared:
         shutil.copytree(submissions / name, stock_in / name)
-    start = time.perf_counter()
-    stock = run_stock(assignment, stock_in, workdir / "stock", Limits().cell_timeout)
-    stock_seconds = time.perf_counter() - start
+
+    def timed(fn, *args):
+        start = time.perf_counter()
+        result = fn(*args)
+        return result, time.perf_counter() - start
+
+    # The two graders run at the same time (each is a process of its own, and much of their
+    # time is spent starting kernels and workers, so together they keep both cores busy).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ours = pool.submit(timed, run_grader, assignment, submissions, out)
+        theirs = pool.submit(timed, run_stock, assignment, stock_in, workdir / "stock",
+                             Limits().cell_timeout)
+        (_, ours_seconds), (stock, stock_seconds) = ours.result(), theirs.result()
+    rows = read_grades(out / "grades.csv")
 
     problems = check_class(assignment, cases, rows, out)
     table = [f"{assignment} (max {a.max_score:g}): ours {ours_seconds:.0f} s, "
