@@ -29,6 +29,7 @@ _GENERIC = re.compile(r"^(import |from \S+ import |_?rng = np\.random\.default_r
 TAUGHT = {
     "db = dout.sum(axis=0)": "chapter 3 derives the bias gradient of a dense layer",
     "for t in reversed(range(T)):": "chapter 9 writes backpropagation through time as this loop",
+    "h = np.zeros((N, T, H))": "chapter 11 allocates the LSTM's hidden states the same way",
 }
 
 
