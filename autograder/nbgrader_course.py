@@ -57,6 +57,16 @@ def _config(root: Path):
     return c
 
 
+def _alembic_head() -> str:
+    """nbgrader.api.get_alembic_version without a subprocess: the schema's head revision."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.api import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as alembic_ini:
+        return ScriptDirectory.from_config(Config(alembic_ini)).get_current_head()
+
+
 @dataclass
 class Course:
     """An nbgrader course at `root` whose only source assignment is `assignment`."""
@@ -74,8 +84,13 @@ class Course:
         # nbgrader's own gradebook code trips SQLAlchemy's autoflush warnings: noise to a user.
         warnings.filterwarnings("ignore", category=SAWarning)
 
-        # nbgrader runs `alembic` (and Jupyter kernels) from PATH: put this environment's bin/
-        # first, so the commands work without an activated virtual environment.
+        # nbgrader asks the `alembic` command for the gradebook schema's version; its script
+        # starts by an absolute path to this environment's python, which another user may not
+        # be able to reach (a grader run as nobody from root's clone): ask alembic in-process.
+        import nbgrader.api
+        nbgrader.api.get_alembic_version = _alembic_head
+        # nbgrader runs Jupyter kernels from PATH: put this environment's bin/ first, so the
+        # commands work without an activated virtual environment.
         bindir = os.path.dirname(sys.executable)
         if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
             os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
