@@ -230,7 +230,7 @@ def staged_command(argv: list[str], mapping: dict[Path, Path], uid: int | None =
             "\n".join(script), "bbh-stage", *drop, *argv]
 
 
-def _staged(path: Path, mapping: dict[Path, Path]) -> Path:
+def staged_path(path: Path, mapping: dict[Path, Path]) -> Path:
     """`path` as seen in the staging namespace (through the folder of mapping holding it)."""
     path = Path(os.path.abspath(path))
     for folder, staged in mapping.items():
@@ -246,7 +246,7 @@ def _root_launch(argv_after_bwrap: list[str], limits: Limits, hide: list[Path] |
     sources = [source for source, _ in _kept_paths()]
     mapping = stage_map([*sources, bwrap.resolve().parents[2]])
     args = bwrap_args(limits, hide, mapping)
-    return staged_command([str(_staged(bwrap, mapping)), *args, *argv_after_bwrap],
+    return staged_command([str(staged_path(bwrap, mapping)), *args, *argv_after_bwrap],
                           mapping, uid)
 
 
@@ -278,7 +278,7 @@ def bwrap_args(limits: Limits, hide: list[Path] | None = None,
             args += ["--tmpfs", str(REPO_ROOT)]
         for source, dest in kept:
             if (tmp in dest.parents) == below_tmp:
-                found = _staged(source, sources) if sources else source
+                found = staged_path(source, sources) if sources else source
                 args += ["--ro-bind", str(found), str(dest)]
         for path in masks:
             if (tmp in path.parents) != below_tmp:
@@ -453,7 +453,7 @@ def _check(bwrap_override: str | None) -> None:
     if uid is not None:
         # bwrap finds its bundled libraries relative to itself ($ORIGIN/../../*.libs)
         mapping = stage_map([Path(bwrap).resolve().parents[2]])
-        probe = staged_command([str(_staged(Path(bwrap), mapping)), *bare, true], mapping, uid)
+        probe = staged_command([str(staged_path(Path(bwrap), mapping)), *bare, true], mapping, uid)
     try:
         result = _run_probe(probe)
     except OSError as exc:

@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT
-from autograder.sandbox import stage_map, staged_command
+from autograder.sandbox import stage_map, staged_command, staged_path
 from tests.harness import make_submission, read_grades, run_grader
 from tests.submissions.hostile import (
     GATES_ONLY,
@@ -90,15 +90,8 @@ def _as_nobody() -> tuple[list[str], str, str]:
     if REPO_ROOT not in Path(sys.prefix).parents:
         folders.append(Path(sys.prefix))
     mapping = stage_map(folders)
-
-    def staged(path: Path) -> str:
-        path = Path(os.path.abspath(path))
-        for folder, target in mapping.items():
-            if path == folder or folder in path.parents:
-                return str(target / path.relative_to(folder))
-        return str(path)
-
-    python, repo = staged(Path(sys.executable)), staged(REPO_ROOT)
+    python = str(staged_path(Path(sys.executable), mapping))
+    repo = str(staged_path(REPO_ROOT, mapping))
     prefix = staged_command([python, "-c", WITH_SESSION_KEY], mapping, uid=NOBODY,
                             cwd=Path(repo))
     return prefix, python, repo
