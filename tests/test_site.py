@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT, all_assignments
+from tools.check_site import pages as reader_pages
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _TAG = re.compile(r"<[^>]+>")
@@ -213,15 +214,10 @@ def _parsed(page: Path) -> _PageText:
     return parser
 
 
-def _reader_pages(site: Path):
-    return [p for p in sorted(site.rglob("*.html"))
-            if "_static" not in p.parts and p.name not in ("search.html", "genindex.html")]
-
-
 def test_no_raw_tex_outside_math(site):
     """Every formula is inside MathJax's delimiters: no TeX leaks into the running text."""
     offenders = []
-    for page in _reader_pages(site):
+    for page in reader_pages(site):
         text = " ".join(_parsed(page).text)
         for m in _RAW_TEX.finditer(text):
             offenders.append(f"{page.relative_to(site)}: …{text[max(0, m.start() - 60):m.end() + 40]!r}…")
@@ -231,7 +227,7 @@ def test_no_raw_tex_outside_math(site):
 def test_no_script_is_included_twice(site):
     """A script loaded or declared twice breaks the page (e.g. 'identifier already declared')."""
     offenders = []
-    for page in _reader_pages(site):
+    for page in reader_pages(site):
         scripts = _parsed(page).scripts
         twice = {s for s in scripts if scripts.count(s) > 1}
         offenders += [f"{page.relative_to(site)}: {s[:100]!r}" for s in sorted(twice)]
