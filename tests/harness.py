@@ -27,7 +27,18 @@ from autograder.course import REPO_ROOT, get_assignment
 from autograder.samples import Edit, Stub, make_submission, reference_code, release_notebook
 
 __all__ = ["Case", "Edit", "Stub", "check_class", "make_submission", "read_grades",
-           "reference_code", "release_notebook", "run_grader", "write_class"]
+           "reference_code", "release_notebook", "run_grader", "save_report", "write_class"]
+
+REPORTS = REPO_ROOT / "_build" / "test-reports"
+
+
+def save_report(name: str, text: str) -> Path:
+    """Keep a table the suite measured (scores, verdicts) in _build/test-reports/NAME.txt, so
+    that `make test` leaves it for a reader without -s; returns the file's path."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    path = REPORTS / f"{name}.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from autograder.course import get_assignment
 from autograder.sandbox import Limits
-from tests.harness import Case, check_class, read_grades, run_grader, write_class
+from tests.harness import Case, check_class, read_grades, run_grader, save_report, write_class
 from tests.stock_nbgrader import run_stock
 from tests.submissions.honest import honest_cases
 
@@ -117,6 +117,7 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
         table.append(f"  {name:<36} {ours_total:>5g} {_fmt(total):>5}{note}")
     text = "\n".join(table)
     print(text)
+    save_report(f"differential-{assignment}", text)
     if problems:
         problems.append(text)
     return rows, stock, problems

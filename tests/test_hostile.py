@@ -23,7 +23,7 @@ import pytest
 
 from autograder.course import REPO_ROOT
 from autograder.sandbox import stage_map, staged_command, staged_path
-from tests.harness import make_submission, read_grades, run_grader
+from tests.harness import make_submission, read_grades, run_grader, save_report
 from tests.submissions.hostile import (
     GATES_ONLY,
     HONEST_PART,
@@ -177,6 +177,7 @@ def test_every_hostile_case_scores_at_most_its_honest_part(graded):
                 problems.append(f"{where}: reason {row['reason']!r} lacks {case.reason!r}")
         print("\n".join(table))
         print(run["stdout"])
+        save_report(f"hostile-{user}", "\n".join(table))
     assert not problems, "\n".join(problems)
 
 
