@@ -56,7 +56,7 @@ MISTAKES: list[tuple[str, str, str]] = [
      r"batch|keeps the batch axis"),
     ("finite differences instead of the chain rule", "the backward pass calls the forward "
      "pass or is only close to the exact gradient: derive it with the chain rule",
-     r"called \w+_forward|called \w+:|off by a relative|1e-12|finite difference"),
+     r"called \w+_forward|called \w+:|finite difference"),
     ("wrong shape", "a gradient has exactly the shape of its variable", r"wrong shape|has "
      r"shape|expected shape|shapes? \(|broadcast"),
     ("wrong sign", "check a subtraction or the loss's sign", r"wrong sign"),
@@ -72,6 +72,8 @@ MISTAKES: list[tuple[str, str, str]] = [
      r"not finite|overflow|\bnan\b|\binf\b"),
     ("name not defined", "a name used but defined in no cell: Restart & Run All",
      r"NameError"),
+    ("a chain-rule term is wrong", "local gradient times upstream gradient: check each "
+     "activation's derivative", r"activation's derivative"),
     ("wrong values", "compare with the chain rule term by term", r"AssertionError|"
      r"GradientCheckError|wrong|not exactly|expected"),
 ]
@@ -82,6 +84,13 @@ def mistake(reason: str) -> tuple[str, str]:
     import re
 
     hint = re.search(r"hint: (.*?)(?:$|\n)", reason)
+    # Close to the exact gradient but not exact: the signature of a numeric estimate.
+    error = re.search(r"(?:off by a relative|is) (\d(?:\.\d+)?e-\d+)(?: away)? from the exact",
+                      reason)
+    if error and float(error.group(1)) < 1e-5:
+        return ("finite differences instead of the chain rule",
+                "the result is close to the exact gradient but not exact, as a numeric "
+                "estimate is: derive the gradient with the chain rule")
     for category, advice, pattern in MISTAKES:
         if re.search(pattern, reason, re.IGNORECASE):
             return category, hint.group(1).strip() if hint else advice
