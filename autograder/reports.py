@@ -47,7 +47,8 @@ MISTAKES: list[tuple[str, str, str]] = [
     ("memory limit", "the code used more memory than allowed", r"memory limit"),
     ("other limit", "the code hit a process, disk or output limit", r"process limit|disk "
      r"limit|output limit|CPU-time limit"),
-    ("not implemented", "the YOUR CODE HERE stub still raises NotImplementedError",
+    ("not implemented", "replace the raise NotImplementedError() line under YOUR CODE HERE "
+     "with your code",
      r"NotImplementedError|not implemented"),
     ("transposed", "the gradient is the transpose of the right one: check the order of a "
      "matrix product", r"transpose"),
