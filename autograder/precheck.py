@@ -51,6 +51,7 @@ class ReleasedAssignment(Assignment):
     """An assignment whose graded notebook is built from its release notebook (visible tests)."""
 
     release_notebook: Path = Path()
+    standalone: bool = False   # no course folder: the student's own notebook is the release
 
     @property
     def release_dir(self) -> Path:
@@ -122,8 +123,15 @@ def find_assignment(path: Path, nb, name: str | None = None,
     """Which assignment `nb` is: `name` if given, else the release sharing most graded cells."""
     releases = release_notebooks() if releases is None else releases
     if not releases:
-        raise CheckError(f"no release notebooks found in {EXERCISES}: check needs the course's "
-                         "exercises/ folder; run it from a clone of the course repository")
+        # A notebook downloaded on its own, autograder installed without the course: its own
+        # test cells stand in for the release's (nbgrader's checksums tell edited ones).
+        by_name = _ASSIGNMENT_FILE.match(path.name)
+        name = name or (by_name.group(1) if by_name else None)
+        if name is None or not _ids(nb, ("test",)):
+            raise CheckError(f"cannot tell which assignment {path.name} is, and no course "
+                             f"folder exercises/ was found (looked in {EXERCISES}): run check "
+                             "from a clone of the course, or pass --assignment aN")
+        return ReleasedAssignment(name, release_notebook=path, standalone=True)
     if name is not None:
         if name not in releases:
             raise CheckError(f"unknown assignment {name!r}: the course has "
@@ -205,6 +213,11 @@ def notebook_warnings(path: Path, nb, assignment: ReleasedAssignment, graded) ->
     """What would cost points at grading although it may work in the student's session."""
     release = assignment.read_source()
     notes = []
+    if assignment.standalone:
+        notes.append(f"the course folder exercises/ was not found ({EXERCISES}), so this check "
+                     "ran your notebook's own test cells; a deleted test cell cannot be noticed "
+                     "without it. Run check from a clone of the course to be sure.")
+        notes += _checksum_warnings(nb)
     wanted = assignment.notebook_name
     if path.name != wanted:
         notes.append(f"file name: the grader only looks for {wanted}; this file is "
@@ -249,6 +262,23 @@ def notebook_warnings(path: Path, nb, assignment: ReleasedAssignment, graded) ->
     if counts != sorted(counts):
         notes.append("the cells were last run out of order in your session: the grader runs "
                      "them top to bottom, as this check did.")
+    return notes
+
+
+def _checksum_warnings(nb) -> list[str]:
+    """Test and given cells whose source no longer matches nbgrader's checksum."""
+    try:
+        from nbgrader.utils import compute_checksum
+    except ImportError:
+        return []
+    notes = []
+    for cell in nb.cells:
+        meta = _meta(cell)
+        if cell_kind(cell) in ("test", "given") and meta.get("checksum"):
+            if compute_checksum(cell) != meta["checksum"]:
+                notes.append(f"{cell_kind(cell)} cell {meta.get('grade_id')} was edited: the "
+                             "grader runs the original, but this check (without exercises/) "
+                             "ran your edited version. Undo the edit.")
     return notes
 
 
@@ -329,6 +359,8 @@ def format_report(report: CheckReport) -> str:
             verdict = "passed"
         else:
             reason = " ".join(part.result.reason.split())
+            if reason.startswith("NotImplementedError"):
+                reason = "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
             verdict = "FAILED: " + (reason[:300] + " ..." if len(reason) > 300 else reason)
         lines.append(f"  {part.grade_id:<{width}}  {_fmt(part.points):>6}  {verdict}")
     rest = report.max_score - report.confirmed - report.failed

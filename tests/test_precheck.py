@@ -100,3 +100,21 @@ def test_command_line_exit_status_and_the_notebook_cell_does_nothing_when_graded
                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
                              env={"BBH_RLIMITS": "{}", "PATH": "/usr/bin:/bin"})
     assert "skipped while the notebook is being graded" in guarded.stdout, guarded.stderr
+
+
+def test_a_notebook_without_the_course_folder_is_checked_with_its_own_tests(tmp_path):
+    """A downloaded notebook, autograder installed without the course: its own test cells run,
+    and nbgrader's checksums tell which of them the student edited."""
+    nb = make_submission(A)
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    test.source += "\n# I changed this"
+    path = tmp_path / "a1.ipynb"
+    nbformat.write(nb, path)
+    limits, mode = check_limits()
+    report = run_check(path, limits=limits, mode=mode, releases={})
+    text = "\n".join(report.warnings)
+    assert "exercises/ was not found" in text
+    assert f"test cell {_gid(test)} was edited" in text
+    assert all(ok for ok, _ in report.verdicts.values())
+    with pytest.raises(CheckError, match="cannot tell which assignment"):
+        run_check(path.rename(tmp_path / "homework.ipynb"), releases={})
