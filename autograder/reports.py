@@ -159,11 +159,14 @@ def copy_mathjax(dest: Path) -> bool:
     if source is None:
         return False
     target = dest / "mathjax"
-    (target / "output" / "chtml" / "fonts").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source / "tex-chtml-full.js", target / "tex-chtml-full.js")
-    fonts = source / "output" / "chtml" / "fonts" / "woff-v2"
-    shutil.copytree(fonts, target / "output" / "chtml" / "fonts" / "woff-v2",
-                    dirs_exist_ok=True)
+    try:
+        (target / "output" / "chtml" / "fonts").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / "tex-chtml-full.js", target / "tex-chtml-full.js")
+        fonts = source / "output" / "chtml" / "fonts" / "woff-v2"
+        shutil.copytree(fonts, target / "output" / "chtml" / "fonts" / "woff-v2",
+                        dirs_exist_ok=True)
+    except OSError:   # an environment this user cannot read: pages without typeset math
+        return False
     return True
 
 
