@@ -387,9 +387,13 @@ def format_report(report: CheckReport) -> str:
 
 def _notebook_path() -> Path | None:
     """The notebook this kernel runs, where the front end says so; else one aN.ipynb here."""
+    # JPY_SESSION_NAME (Jupyter Server 2) may be relative to the server's root, and the
+    # kernel runs in the notebook's folder: try the name there too.
     for candidate in (os.environ.get("JPY_SESSION_NAME"), _vscode_path()):
-        if candidate and candidate.endswith(".ipynb") and Path(candidate).is_file():
-            return Path(candidate)
+        if candidate and candidate.endswith(".ipynb"):
+            for path in (Path(candidate), Path.cwd() / Path(candidate).name):
+                if path.is_file():
+                    return path
     here = [p for p in Path.cwd().iterdir() if _ASSIGNMENT_FILE.match(p.name)]
     return here[0] if len(here) == 1 else None
 
