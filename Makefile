@@ -33,8 +33,12 @@ test: $(STAMP)
 
 ## Open every built page in headless Chromium; fail on a console or MathJax error.
 ## Needs Debian's chromium: apt-get install -y chromium fonts-noto-cjk
+SAMPLE := _build/grading-sample
 check-site: book
-	$(BIN)/python -m tools.check_site _build/html
+	rm -rf $(SAMPLE)
+	$(BIN)/python -m autograder samples a3 $(SAMPLE)/submissions
+	$(BIN)/python -m autograder grade a3 $(SAMPLE)/submissions --out $(SAMPLE)/out --no-progress
+	$(BIN)/python -m tools.check_site _build/html $(SAMPLE)/out/feedback $(SAMPLE)/out/summary.html
 
 ## Regenerate exercises/ from solutions/ (run after editing a solution notebook).
 release: $(STAMP)

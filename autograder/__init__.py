@@ -12,7 +12,31 @@ from autograder.gradcheck import (
     relative_error,
 )
 
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("backprop-by-hand-autograder")   # pyproject.toml's
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+__version__ = _version()
+
+
+def check(notebook=None):
+    """Check this notebook as the grader will run it, visible tests only (see autograder.precheck).
+
+    Call it from the notebook's last cell, after saving: ``from autograder import check; check()``.
+    """
+    from autograder.precheck import check as _check
+
+    return _check(notebook)
+
+
 __all__ = [
+    "check",
     "GradientCheckError",
     "GradientReport",
     "check_gradient",

@@ -5,6 +5,7 @@
     python -m autograder release --all
     python -m autograder release --check     # exit 1 if exercises/ is out of date
     python -m autograder samples a1 DIR      # three sample submissions to try the grader on
+    python -m autograder check exercises/a1/a1.ipynb   # a student's check before submitting
 """
 
 from __future__ import annotations
@@ -83,6 +84,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         if r.seconds:
             line += f"  ({r.seconds:.1f} s)"
         print(line)
+    if args.lms:
+        from autograder.reports import write_lms_grades
+
+        lms_file = out / f"grades-{args.lms}.csv"
+        write_lms_grades(assignment, results, lms_file, args.lms, args.lms_column)
+        print(f"\n{args.lms} gradebook import file: {lms_file} (see the README, \"Grades into "
+              "Canvas or Moodle\")")
     print(f"\ngrades:    {out / 'grades.csv'}\nsummary:   {out / 'summary.html'}"
           f"\nfeedback:  {out / 'feedback'}/<student>.html"
           f"\ngradebook: {out / 'nbgrader' / 'gradebook.db'}")
@@ -120,6 +128,18 @@ def cmd_samples(args: argparse.Namespace) -> int:
     print(f"grade them with: python -m autograder grade {assignment.name} {args.dest} "
           f"--out {args.dest}-graded")
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from autograder.precheck import CheckError, check_limits, format_report, run_check
+
+    limits, mode = check_limits(sandbox=False if args.no_sandbox else None)
+    try:
+        report = run_check(args.notebook, args.assignment, limits=limits, mode=mode)
+    except CheckError as exc:
+        return _fail(str(exc))
+    print(format_report(report))
+    return 1 if report.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "only, as your user, with your files and the network); without "
                             "this flag the command refuses to grade where the sandbox cannot "
                             "be set up")
+    grade.add_argument("--lms", choices=["canvas", "moodle"],
+                       help="also write grades-<lms>.csv in that LMS's gradebook-import format")
+    grade.add_argument("--lms-column", metavar="TITLE",
+                       help="the grade column's title in the LMS file: for Canvas the "
+                            "assignment as its Gradebook export heads it, e.g. 'a2 (4567)'; "
+                            "for Moodle the grade item's name (default: the assignment name)")
     grade.set_defaults(func=cmd_grade)
 
     release = sub.add_parser("release", help="regenerate exercises/ from solutions/")
@@ -175,6 +201,19 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument("assignment", help="assignment name, e.g. a1")
     samples.add_argument("dest", type=Path, help="folder to write the student folders into")
     samples.set_defaults(func=cmd_samples)
+
+    check = sub.add_parser("check", help="check your notebook before you submit it",
+                           description="Run the notebook as the grader will (cells top to "
+                                       "bottom, test cells restored, in the sandbox on Linux) "
+                                       "with the visible tests only; print each part's "
+                                       "verdict and what would cost points at grading. Exit "
+                                       "status 1 when a visible test fails.")
+    check.add_argument("notebook", type=Path, help="your notebook, e.g. exercises/a3/a3.ipynb")
+    check.add_argument("--assignment", metavar="aN",
+                       help="the assignment (default: found from the notebook's cells)")
+    check.add_argument("--no-sandbox", action="store_true",
+                       help="run your code without the bubblewrap sandbox")
+    check.set_defaults(func=cmd_check)
     return parser
 
 

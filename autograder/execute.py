@@ -45,6 +45,8 @@ class PartResult:
     passed: bool
     reason: str = ""          # why it failed
     limit: str = ""           # the limit that was hit, if that is why it failed
+    visible_passed: bool | None = None   # the verdict of the visible tests alone
+    visible_reason: str = ""             # (what `check` reports), None before they ran
 
 
 @dataclass
@@ -115,6 +117,24 @@ def build_graded_notebook(assignment: Assignment, student_nb) -> nbformat.Notebo
         cell.setdefault("id", f"graded-{index}")
     nbformat.validator.normalize(graded)
     return graded
+
+
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+
+
+def split_hidden(source: str) -> tuple[str, str]:
+    """A test cell's (visible, hidden) code: the hidden part starts at its BEGIN marker.
+
+    The release notebook's test cell is the visible part (nbgrader removes the hidden region,
+    which every source test cell ends with), so running the two parts one after the other in
+    the grader gives the verdict of the visible tests alone, as `check` sees it, on the way.
+    """
+    lines = source.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.strip().startswith(HIDDEN_BEGIN):
+            # Blank lines keep the hidden part's line numbers those of the whole cell.
+            return "".join(lines[:index]), "\n" * index + "".join(lines[index:])
+    return source, ""
 
 
 def _stream(text: str, limit: int):
@@ -288,8 +308,19 @@ def execute_submission(assignment: Assignment, student_nb, limits: Limits,
                     printed2, exc = runner.run_trusted(name, cell.source, timeout, out_limit,
                                                        is_test=False)
             else:
-                printed, exc = runner.run_trusted(name, cell.source, timeout, out_limit,
+                visible, hidden = split_hidden(cell.source)
+                started = time.monotonic()
+                printed, exc = runner.run_trusted(name, visible, timeout, out_limit,
                                                   is_test=True)
+                visible_exc = exc
+                left = timeout - (time.monotonic() - started)
+                if exc is None and hidden.strip():
+                    if left <= 0:
+                        exc = WorkerGone("time limit: the code ran longer than the per-cell limit")
+                    else:
+                        more, exc = runner.run_trusted(name, hidden, left, out_limit,
+                                                       is_test=True)
+                        printed += more
             if printed:
                 outputs.append(_stream(printed, out_limit))
             if exc is not None:
@@ -300,13 +331,16 @@ def execute_submission(assignment: Assignment, student_nb, limits: Limits,
                 result.limits_hit.append(limit)
             if kind == "test":
                 if exc is None:
-                    result.parts[name] = PartResult(True)
+                    part = PartResult(True)
                 else:
                     reason = (exc.reason if isinstance(exc, WorkerGone)
                               else f"{type(exc).__name__}: {str(exc).strip()}")
                     if limit and not reason.startswith(limit):
                         reason = f"{limit}: {reason}"
-                    result.parts[name] = PartResult(False, reason[:400], limit or "")
+                    part = PartResult(False, reason[:400], limit or "")
+                part.visible_passed = visible_exc is None
+                part.visible_reason = "" if visible_exc is None else part.reason
+                result.parts[name] = part
     finally:
         runner.close()
     result.seconds = time.monotonic() - start

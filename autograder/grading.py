@@ -54,6 +54,8 @@ class StudentResult:
     reason: str = ""                         # why the whole submission was not graded
     limits: list[str] = field(default_factory=list)     # limits the submission hit
     seconds: float = 0.0
+    visible: dict[str, str] = field(default_factory=dict)  # grade_id -> "" when the visible
+    # tests passed, else why (what `check` says); absent when they did not run
 
     @property
     def total(self) -> float:
@@ -212,8 +214,11 @@ def _record(course: Course, sub: Submission, execution: Execution,
             if why.startswith("NotImplementedError"):
                 why = "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
             lost[gid] = why
+    visible = {gid: part.visible_reason for gid, part in execution.parts.items()
+               if part.visible_passed is not None}
     return StudentResult(sub.student, GRADED, scores, lost=lost,
-                         limits=list(execution.limits_hit), seconds=execution.seconds)
+                         limits=list(execution.limits_hit), seconds=execution.seconds,
+                         visible=visible)
 
 
 def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
@@ -223,7 +228,12 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
     Raises SandboxUnavailable, before running any student code, where the sandbox cannot be set
     up and options.limits.sandbox is True (the default; False is the --no-sandbox flag).
     """
-    from autograder.reports import write_class_summary, write_feedback, write_grades_csv
+    from autograder.reports import (
+        write_class_summary,
+        write_feedback,
+        write_grades_csv,
+        write_results_json,
+    )
 
     options = options or GradingOptions()
     if options.limits.sandbox:
@@ -280,6 +290,7 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
         course.generate_feedback()
     write_feedback(assignment, ordered, course, out / "feedback")
     write_grades_csv(assignment, ordered, out / "grades.csv")
+    write_results_json(assignment, ordered, out / "results.json")
     write_class_summary(assignment, ordered, out / "summary.html",
-                        sandbox=options.limits.sandbox)
+                        sandbox=options.limits.sandbox, limits=options.limits)
     return ordered

@@ -235,8 +235,9 @@ def assert_exact(actual: Any, expected: Any, what: str, tol: float = EXACT_TOLER
         actual: the student's result.
         expected: the exact result (an array).
         what: the name of the result, e.g. ``"dx"``.
-        where: the case, put before the message (e.g. ``"x (2, 3, 7, 7), stride 2"``); give
-            shapes and settings, never the values of a hidden test's inputs.
+        where: the case, put before the message, as the property it tests (e.g. ``"a
+            hidden case with stride > 1 and padding"``); in a hidden test never its inputs
+            (values, shapes or settings): tests/test_hidden_messages.py checks this.
     """
     at = _prefix(where)
     assert actual is not None, f"{at}{what} is None"

@@ -16,13 +16,17 @@ them all on one).
 
 from __future__ import annotations
 
+import datetime
 import importlib
+import json
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.course import get_assignment
+from autograder.precheck import check_limits, run_check
 from autograder.sandbox import Limits
 from tests.harness import Case, check_class, read_grades, run_grader, save_report, write_class
 from tests.stock_nbgrader import run_stock
@@ -61,6 +65,43 @@ def _cases(assignment: str) -> list[Case]:
             + _honest(assignment))
 
 
+# `check` (autograder.precheck) runs a student's notebook as `grade` does, with the visible
+# tests only; on its way through each test cell the grader records the verdict of the visible
+# part alone (results.json, "visible"). Running `check` on every notebook of every class would
+# double the cost of this file, so each class checks CHECKED_PER_CLASS of its gradable
+# notebooks, a different few each day (BBH_CHECK_DAY=<ordinal> repeats a day's choice,
+# BBH_CHECK_ALL=1 checks them all), and compares verdict and reason, part by part.
+CHECKED_PER_CLASS = 1
+
+
+def _checked(names: list[str]) -> list[str]:
+    if os.environ.get("BBH_CHECK_ALL"):
+        return names
+    day = int(os.environ.get("BBH_CHECK_DAY") or datetime.date.today().toordinal())
+    start = (day * CHECKED_PER_CLASS) % len(names)
+    return [names[(start + i) % len(names)] for i in range(min(CHECKED_PER_CLASS, len(names)))]
+
+
+def check_agrees(assignment: str, submissions: Path, out: Path, names: list[str]) -> list[str]:
+    """Where `check` on a notebook and the grader's visible verdicts on it differ ([] if nowhere)."""
+    a = get_assignment(assignment)
+    graded = {s["student"]: s for s in json.loads((out / "results.json").read_text())["students"]}
+    limits, mode = check_limits()
+    problems = []
+    for name in names:
+        report = run_check(submissions / name / a.notebook_name, assignment, limits=limits,
+                           mode=mode)
+        visible = graded[name]["visible"]
+        for gid, (passed, reason) in report.verdicts.items():
+            if gid not in visible:
+                problems.append(f"{name}: the grader recorded no visible verdict for {gid}")
+            elif (passed, reason) != (visible[gid] == "", visible[gid]):
+                problems.append(f"{name}: {gid}: check says {'passed' if passed else reason!r},"
+                                f" the grader's visible tests "
+                                f"{'passed' if visible[gid] == '' else repr(visible[gid])}")
+    return problems
+
+
 def _fmt(value) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -93,9 +134,13 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
     rows = read_grades(out / "grades.csv")
 
     problems = check_class(assignment, cases, rows, out)
+    start = time.perf_counter()
+    checked = _checked([n for n in compared if rows[n]["status"] == "graded"])
+    problems += check_agrees(assignment, submissions, out, checked)
+    check_seconds = time.perf_counter() - start
     table = [f"{assignment} (max {a.max_score:g}): ours {ours_seconds:.0f} s, "
              f"stock nbgrader {stock_seconds:.0f} s for {len(names)} / {len(compared)} "
-             "submissions",
+             f"submissions; check agrees on {', '.join(checked)} ({check_seconds:.0f} s)",
              f"  {'submission':<36} {'ours':>5} {'stock':>5}"]
     for name in names:
         ours_total = float(rows[name]["score"])

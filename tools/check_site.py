@@ -1,6 +1,6 @@
 """Open every page of the built site in headless Chromium, as a reader's browser would.
 
-    python -m tools.check_site [_build/html] [more folders of pages ...]
+    python -m tools.check_site [_build/html] [more folders of pages, or pages ...]
 
 Fails (exit 1) on a console error or warning-level JavaScript error, a MathJax error (an
 `merror` node or "Math input error" in the typeset page), a page whose math was not typeset, or
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     browser = chromium()
-    todo = [p for folder in args.folders for p in pages(folder.resolve())]
+    todo = [p for folder in args.folders
+            for p in ([folder.resolve()] if folder.is_file() else pages(folder.resolve()))]
     if not todo:
         print("no pages found in " + ", ".join(map(str, args.folders)), file=sys.stderr)
         return 1
