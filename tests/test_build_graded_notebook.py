@@ -98,7 +98,8 @@ def test_extra_cells_stay_after_their_anchor(submission):
     at = graded.index(("answer", "add_gate"))
     assert graded[at + 1:at + 4] == [("extra", "# scratch 1"), ("extra", "# scratch 2"),
                                      ("test", "test_add_gate")]
-    assert [k for k, _ in graded].count("extra") == 4   # with the release's scratch cell
+    # with the release's scratch cell and its last cell, "Check before you submit"
+    assert [k for k, _ in graded].count("extra") == 5
     assert "my notes" not in [s for _, s in graded]
 
 
