@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import being_graded
 from autograder.course import EXERCISES, Assignment, CourseError
 from autograder.execute import PartResult, cell_kind, execute_submission
 from autograder.intake import MAX_NOTEBOOK_BYTES, check_notebook
@@ -414,7 +415,7 @@ def check(notebook: str | os.PathLike | None = None) -> CheckReport | None:
     Reads the notebook as last SAVED: save it first. Does nothing while the notebook is being
     graded or checked.
     """
-    if os.environ.get("BBH_RLIMITS") or os.environ.get("NBGRADER_EXECUTION"):
+    if being_graded():
         print("check(): skipped while the notebook is being graded or checked")
         return None
     path = Path(notebook) if notebook is not None else _notebook_path()

@@ -16,7 +16,6 @@ them all on one).
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import json
 import os
@@ -69,16 +68,17 @@ def _cases(assignment: str) -> list[Case]:
 # tests only; on its way through each test cell the grader records the verdict of the visible
 # part alone (results.json, "visible"). Running `check` on every notebook of every class would
 # double the cost of this file, so each class checks CHECKED_PER_CLASS of its gradable
-# notebooks, a different few each day (BBH_CHECK_DAY=<ordinal> repeats a day's choice,
-# BBH_CHECK_ALL=1 checks them all), and compares verdict and reason, part by part.
+# notebooks, at a position that differs from class to class (the same in every run, so a
+# failure reproduces; BBH_CHECK_ROTATION=<n> shifts the choice, BBH_CHECK_ALL=1 checks them
+# all), and compares verdict and reason, part by part.
 CHECKED_PER_CLASS = 1
 
 
-def _checked(names: list[str]) -> list[str]:
+def _checked(assignment: str, names: list[str]) -> list[str]:
     if os.environ.get("BBH_CHECK_ALL"):
         return names
-    day = int(os.environ.get("BBH_CHECK_DAY") or datetime.date.today().toordinal())
-    start = (day * CHECKED_PER_CLASS) % len(names)
+    shift = int(assignment[1:]) * 7 + int(os.environ.get("BBH_CHECK_ROTATION") or 0)
+    start = (shift * CHECKED_PER_CLASS) % len(names)
     return [names[(start + i) % len(names)] for i in range(min(CHECKED_PER_CLASS, len(names)))]
 
 
@@ -135,7 +135,7 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
 
     problems = check_class(assignment, cases, rows, out)
     start = time.perf_counter()
-    checked = _checked([n for n in compared if rows[n]["status"] == "graded"])
+    checked = _checked(assignment, [n for n in compared if rows[n]["status"] == "graded"])
     problems += check_agrees(assignment, submissions, out, checked)
     check_seconds = time.perf_counter() - start
     table = [f"{assignment} (max {a.max_score:g}): ours {ours_seconds:.0f} s, "
