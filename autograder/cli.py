@@ -93,7 +93,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
                     disk_mb=args.disk_mb, output_kb=args.output_kb,
                     sandbox=not args.no_sandbox)
     options = GradingOptions(limits=limits, jobs=args.jobs, progress=not args.no_progress,
-                             scheduler=args.scheduler, resume=args.resume)
+                             scheduler=args.scheduler, resume=args.resume,
+                             connect_timeout=args.connect_timeout)
     stats = RunStats()
     try:
         results = grade_class(assignment, submissions, out, options, stats)
@@ -197,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--scheduler", metavar="tcp://HOST:8786",
                        help="grade on an existing Dask cluster (started with `dask scheduler` "
                             "and `dask worker`) instead of a local one")
+    grade.add_argument("--connect-timeout", type=float, default=10.0, metavar="S",
+                       help="seconds to wait for the --scheduler to answer (default 10)")
     grade.add_argument("--resume", action="store_true",
                        help="re-use the results already in --out for every submission whose "
                             "notebook is unchanged; grade only the others")

@@ -6,8 +6,9 @@
 By default a ``distributed.LocalCluster`` starts here: one single-threaded worker process per
 core, on the loopback interface, every port (the scheduler's, its HTTP server's, the workers')
 chosen free by the system, so any number of grading runs can share a machine. (The scheduler
-serves HTTP even without a dashboard, on 8787 unless told otherwise: hence ``":0"``.) ``scheduler="tcp://host:8786"`` connects to a cluster someone started with
-``dask scheduler`` / ``dask worker`` (or dask-jobqueue, or the Dask Helm chart) instead.
+serves HTTP even without a dashboard, on 8787 unless told otherwise: hence ``":0"``.)
+``scheduler="tcp://host:8786"`` connects to a cluster someone started with ``dask scheduler``
+/ ``dask worker`` (or dask-jobqueue, or the Dask Helm chart) instead.
 
 Fault policy, set on the scheduler: a task (one submission) whose worker dies is re-run on
 another worker; a second death marks it failed (``allowed_failures = 1``), and the coordinator

@@ -80,6 +80,7 @@ class GradingOptions:
     progress: bool = True
     scheduler: str | None = None     # address of an existing Dask scheduler; None = local
     resume: bool = False             # re-use results in `out` for unchanged notebooks
+    connect_timeout: float = 10.0    # seconds to wait for the scheduler
 
 
 @dataclass
@@ -125,17 +126,19 @@ _COURSES: dict[str, Course] = {}
 _SANDBOX_CHECKED: list[str] = []
 
 
-def _worker_course(assignment: Assignment, gradebook: bytes | None = None) -> Course:
+def _worker_course(assignment: Assignment, gradebook: bytes | None = None,
+                   base: Path | None = None) -> Course:
     """This worker process's own nbgrader course, made once: a copy of the coordinator's
     gradebook when it was sent (`gradebook`), else nbgrader's generate_assignment here."""
     course = _COURSES.get(assignment.name)
     if course is None:
-        try:
-            from distributed import get_worker
+        if base is None:
+            try:   # the Dask worker's own scratch folder, cleaned up with it
+                from distributed import get_worker
 
-            base = Path(get_worker().local_directory)
-        except (ImportError, ValueError):
-            base = Path(tempfile.mkdtemp(prefix="bbh-grader-"))
+                base = Path(get_worker().local_directory)
+            except (ImportError, ValueError):   # not in a Dask task
+                base = Path(tempfile.mkdtemp(prefix="bbh-grader-"))
         course = Course(base / f"nbgrader-{assignment.name}", assignment)
         if gradebook:
             (course.root / "gradebook.db").write_bytes(gradebook)
@@ -146,8 +149,8 @@ def _worker_course(assignment: Assignment, gradebook: bytes | None = None) -> Co
 
 
 def worker_preflight(sandbox: bool, assignment_name: str, fingerprint: str,
-                     limits: Limits, gradebook: bytes | None = None) -> str:
-    """Runs on every worker before grading: '' when it can grade, else why not."""
+                     limits: Limits, gradebook: bytes | None = None, dask_worker=None) -> str:
+    """Runs on every worker (Client.run) before grading: '' when it can grade, else why not."""
     import socket
 
     host = socket.gethostname()
@@ -165,7 +168,8 @@ def worker_preflight(sandbox: bool, assignment_name: str, fingerprint: str,
         except Exception as exc:  # noqa: BLE001 - SandboxUnavailable, or a broken install
             return f"{host}: the sandbox cannot be set up: {exc}"
         _SANDBOX_CHECKED.append(host)
-    _worker_course(assignment, gradebook)   # made now, on every worker at once
+    base = Path(dask_worker.local_directory) if dask_worker is not None else None
+    _worker_course(assignment, gradebook, base)   # made now, on every worker at once
     return ""
 
 
@@ -490,7 +494,8 @@ def _start_cluster(stack: contextlib.ExitStack, options: GradingOptions, tasks: 
     from autograder.cluster import open_cluster, wait_for_workers
 
     jobs = options.jobs or os.cpu_count() or 1
-    cluster = stack.enter_context(open_cluster(options.scheduler, max(1, min(jobs, tasks))))
+    cluster = stack.enter_context(open_cluster(options.scheduler, max(1, min(jobs, tasks)),
+                                               options.connect_timeout))
     stats.workers = wait_for_workers(cluster)
     stats.cluster_seconds = time.perf_counter() - cluster.started
     return cluster
@@ -509,9 +514,11 @@ def _run_on_cluster(cluster, assignment: Assignment, to_grade, options: GradingO
     from autograder.cluster import ALLOWED_FAILURES, ClusterError
 
     gradebook = (course.root / "gradebook.db").read_bytes()
-    problems = [p for p in cluster.client.run(worker_preflight, options.limits.sandbox,
-                                              assignment.name, fingerprint,
-                                              options.limits, gradebook).values() if p]
+    # A worker that dies meanwhile answers with an exception: its replacement sets up in its
+    # first task. Only a worker that says why it cannot grade stops the run.
+    answers = cluster.client.run(worker_preflight, options.limits.sandbox, assignment.name,
+                                 fingerprint, options.limits, gradebook, on_error="return")
+    problems = [p for p in answers.values() if isinstance(p, str) and p]
     if problems:
         raise ClusterError("a Dask worker cannot grade, so no student code was run: "
                            + "; ".join(sorted(set(problems))[:5]))
