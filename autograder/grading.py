@@ -126,6 +126,39 @@ _COURSES: dict[str, Course] = {}
 _SANDBOX_CHECKED: list[str] = []
 
 
+def _keep_compiled_templates() -> None:
+    """nbgrader builds a new HTML exporter for every generate_feedback call, and Jinja compiles
+    the feedback templates again each time (about half of the call): keep the compiled code
+    for the life of this worker process (a Jinja bytecode cache, keyed by template source)."""
+    import jinja2
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    if getattr(TemplateExporter, "_bbh_cached", False):
+        return
+
+    class _InMemory(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    cache = _InMemory()
+    create = TemplateExporter._create_environment
+
+    def _create_environment(self):
+        environment = create(self)
+        environment.bytecode_cache = cache
+        return environment
+
+    TemplateExporter._create_environment = _create_environment
+    TemplateExporter._bbh_cached = True
+
+
 def _worker_course(assignment: Assignment, gradebook: bytes | None = None,
                    base: Path | None = None) -> Course:
     """This worker process's own nbgrader course, made once: a copy of the coordinator's
@@ -139,6 +172,7 @@ def _worker_course(assignment: Assignment, gradebook: bytes | None = None,
                 base = Path(get_worker().local_directory)
             except (ImportError, ValueError):   # not in a Dask task
                 base = Path(tempfile.mkdtemp(prefix="bbh-grader-"))
+        _keep_compiled_templates()
         course = Course(base / f"nbgrader-{assignment.name}", assignment)
         if gradebook:
             (course.root / "gradebook.db").write_bytes(gradebook)
