@@ -121,8 +121,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     where = (f"the Dask cluster at {args.scheduler}" if args.scheduler
              else "a local Dask cluster")
     print(f"\n{stats.graded_here} graded on {where} ({stats.workers} workers, reached in "
-          f"{stats.cluster_seconds:.1f} s), {stats.reused} re-used from {out} (--resume); "
-          f"coordinator's own work: {stats.serial_ms_per_submission:.1f} ms per submission")
+          f"{stats.cluster_seconds:.1f} s, grading from {stats.ready_seconds:.1f} s), "
+          f"{stats.reused} re-used from {out} (--resume); coordinator's own work: "
+          f"{stats.serial_ms_per_submission:.1f} ms per submission")
     print(f"\ngrades:    {out / 'grades.csv'}\nsummary:   {out / 'summary.html'}"
           f"\nfeedback:  {out / 'feedback'}/<student>.html"
           f"\ngradebook: {out / 'nbgrader' / 'gradebook.db'}")

@@ -92,6 +92,7 @@ class RunStats:
     reused: int = 0                  # taken from --resume's results
     workers: int = 0
     cluster_seconds: float = 0.0     # starting or reaching the cluster
+    ready_seconds: float = 0.0       # from the start until the first submission is shipped
     coordinator_seconds: float = 0.0  # this process's own work for the submissions
 
     @property
@@ -398,6 +399,7 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
 
     options = options or GradingOptions()
     stats = stats if stats is not None else RunStats()
+    run_start = time.perf_counter()
     if options.limits.sandbox and not options.scheduler:
         check_sandbox()
     fingerprint = grading_fingerprint(assignment, options.limits)
@@ -492,7 +494,9 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
         if cluster is not None:
             with stack:
                 coordinator += _run_on_cluster(cluster, assignment, to_grade, options,
-                                               fingerprint, course, receive, started)
+                                               fingerprint, course, receive, started,
+                                               lambda: setattr(stats, "ready_seconds",
+                                                               time.perf_counter() - run_start))
         busy = time.perf_counter()
         if pending_gradebook:
             write_gradebook(course.db_url, assignment, pending_gradebook)
@@ -536,7 +540,8 @@ def _start_cluster(stack: contextlib.ExitStack, options: GradingOptions, tasks: 
 
 
 def _run_on_cluster(cluster, assignment: Assignment, to_grade, options: GradingOptions,
-                    fingerprint: str, course: Course, receive, started: list[bool]) -> float:
+                    fingerprint: str, course: Course, receive, started: list[bool],
+                    ready=lambda: None) -> float:
     """Ship every submission to the cluster and hand each outcome to `receive` as it comes.
 
     Returns the seconds this process spent on its own work (shipping, receiving).
@@ -557,6 +562,7 @@ def _run_on_cluster(cluster, assignment: Assignment, to_grade, options: GradingO
         raise ClusterError("a Dask worker cannot grade, so no student code was run: "
                            + "; ".join(sorted(set(problems))[:5]))
     started[0] = True
+    ready()
     busy = time.perf_counter()
     by_key, futures = {}, []
     for sub, data, sha in to_grade:
