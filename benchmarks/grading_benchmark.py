@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,13 +85,22 @@ def build_class(assignment: str, students: int, dest: Path) -> dict[str, int]:
     return counts
 
 
-def _run(cmd: list[str]) -> tuple[float, str]:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, float] = {}   # CPU seconds of every process of each run (children waited for)
+
+
+def _run(cmd: list[str], label: str = "") -> tuple[float, str]:
     # nbgrader runs `alembic` and kernels from PATH: this environment's bin/ comes first.
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                PYTHONPATH=str(REPO))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
+    CPU[label] = _cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd[:6])} ...\n{proc.stdout[-3000:]}"
                          f"{proc.stderr[-3000:]}")
@@ -99,7 +109,8 @@ def _run(cmd: list[str]) -> tuple[float, str]:
 
 def _ours(assignment: str, klass: Path, out: Path, workers: int) -> tuple[float, float]:
     seconds, stdout = _run([sys.executable, "-m", "autograder", "grade", assignment, str(klass),
-                            "--out", str(out), "--no-progress", "--workers", str(workers)])
+                            "--out", str(out), "--no-progress", "--workers", str(workers)],
+                           f"ours-{workers}")
     serial = re.search(r"coordinator's own work: ([\d.]+) ms per submission", stdout)
     if not serial:
         raise SystemExit(f"no coordinator cost in the command's output:\n{stdout[-2000:]}")
@@ -117,7 +128,7 @@ def main() -> int:
         klass = tmp / "class"
         counts = build_class(args.assignment, args.students, klass)
         stock, _ = _run([sys.executable, "-c", STOCK, args.assignment, str(klass),
-                         str(tmp / "stock")])
+                         str(tmp / "stock")], "stock")
         one, serial_one = _ours(args.assignment, klass, tmp / "ours-1", 1)
         two, serial_two = _ours(args.assignment, klass, tmp / "ours-2", 2)
         same = (tmp / "ours-1" / "grades.csv").read_text() == \
@@ -134,6 +145,9 @@ def main() -> int:
     print(f"  (c) vs (a): {stock / two:.2f}x faster (goal 2.5x)")
     print(f"  (c) vs (b): {one / two:.2f}x faster (goal 1.8x)")
     print(f"  per submission: (b) {one / args.students:.2f} s, (c) {two / args.students:.2f} s")
+    print(f"  CPU seconds, all processes of the run: (a) {CPU['stock']:.0f}, "
+          f"(b) {CPU['ours-1']:.0f}, (c) {CPU['ours-2']:.0f} (what the cores had to do, "
+          "whatever else ran)")
     print(f"  same grades.csv from (b) and (c): {same}")
     print(f"  load average (1, 5, 15 min) before {load_before[0]:.2f} {load_before[1]:.2f} "
           f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} "
