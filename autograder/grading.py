@@ -184,8 +184,12 @@ def _worker_course(assignment: Assignment, gradebook: bytes | None = None,
 
 
 def worker_preflight(sandbox: bool, assignment_name: str, fingerprint: str,
-                     limits: Limits, gradebook: bytes | None = None, dask_worker=None) -> str:
-    """Runs on every worker (Client.run) before grading: '' when it can grade, else why not."""
+                     limits: Limits) -> str:
+    """Runs on every worker (Client.run) before grading: '' when it can grade, else why not.
+
+    sandbox: probe the sandbox here (not needed on a local cluster: the coordinator probed this
+    very machine). Also imports what grading needs, while the coordinator sets up its course.
+    """
     import socket
 
     host = socket.gethostname()
@@ -203,8 +207,17 @@ def worker_preflight(sandbox: bool, assignment_name: str, fingerprint: str,
         except Exception as exc:  # noqa: BLE001 - SandboxUnavailable, or a broken install
             return f"{host}: the sandbox cannot be set up: {exc}"
         _SANDBOX_CHECKED.append(host)
+    import nbgrader.apps  # noqa: F401
+
+    import autograder.execute  # noqa: F401 - imported now, not in the first task
+    import autograder.reports  # noqa: F401
+    return ""
+
+
+def worker_setup(assignment_name: str, gradebook: bytes, dask_worker=None) -> str:
+    """Runs on every worker (Client.run): its nbgrader course, from the class's gradebook."""
     base = Path(dask_worker.local_directory) if dask_worker is not None else None
-    _worker_course(assignment, gradebook, base)   # made now, on every worker at once
+    _worker_course(get_assignment(assignment_name), gradebook, base)
     return ""
 
 
@@ -435,8 +448,8 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
     # class's nbgrader course.
     stack = contextlib.ExitStack()
     starter = ThreadPoolExecutor(max_workers=1)
-    cluster_ready = (starter.submit(_start_cluster, stack, options, len(to_grade), stats)
-                     if to_grade else None)
+    cluster_ready = (starter.submit(_start_cluster, stack, options, len(to_grade), stats,
+                                    assignment, fingerprint) if to_grade else None)
     starter.shutdown(wait=False)
     try:
         course = Course(out / "nbgrader", assignment)
@@ -527,15 +540,25 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
 
 
 def _start_cluster(stack: contextlib.ExitStack, options: GradingOptions, tasks: int,
-                   stats: RunStats):
-    """Open the cluster (see cluster.py) on `stack`; wait for a worker."""
-    from autograder.cluster import open_cluster, wait_for_workers
+                   stats: RunStats, assignment: Assignment, fingerprint: str):
+    """Open the cluster (see cluster.py) on `stack`, wait for a worker, and check that every
+    worker can grade (worker_preflight); ClusterError if one cannot."""
+    from autograder.cluster import ClusterError, open_cluster, wait_for_workers
 
     jobs = options.jobs or os.cpu_count() or 1
     cluster = stack.enter_context(open_cluster(options.scheduler, max(1, min(jobs, tasks)),
                                                options.connect_timeout))
     stats.workers = wait_for_workers(cluster)
     stats.cluster_seconds = time.perf_counter() - cluster.started
+    # A worker that dies meanwhile answers with an exception: its replacement sets up in its
+    # first task. Only a worker that says why it cannot grade stops the run.
+    answers = cluster.client.run(worker_preflight, options.limits.sandbox and not cluster.local,
+                                 assignment.name, fingerprint, options.limits,
+                                 on_error="return")
+    problems = [p for p in answers.values() if isinstance(p, str) and p]
+    if problems:
+        raise ClusterError("a Dask worker cannot grade, so no student code was run: "
+                           + "; ".join(sorted(set(problems))[:5]))
     return cluster
 
 
@@ -550,17 +573,10 @@ def _run_on_cluster(cluster, assignment: Assignment, to_grade, options: GradingO
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
 
-    from autograder.cluster import ALLOWED_FAILURES, ClusterError
+    from autograder.cluster import ALLOWED_FAILURES
 
     gradebook = (course.root / "gradebook.db").read_bytes()
-    # A worker that dies meanwhile answers with an exception: its replacement sets up in its
-    # first task. Only a worker that says why it cannot grade stops the run.
-    answers = cluster.client.run(worker_preflight, options.limits.sandbox, assignment.name,
-                                 fingerprint, options.limits, gradebook, on_error="return")
-    problems = [p for p in answers.values() if isinstance(p, str) and p]
-    if problems:
-        raise ClusterError("a Dask worker cannot grade, so no student code was run: "
-                           + "; ".join(sorted(set(problems))[:5]))
+    cluster.client.run(worker_setup, assignment.name, gradebook, on_error="return")
     started[0] = True
     ready()
     busy = time.perf_counter()
