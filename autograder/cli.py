@@ -123,7 +123,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(f"\n{stats.graded_here} graded on {where} ({stats.workers} workers, reached in "
           f"{stats.cluster_seconds:.1f} s, grading from {stats.ready_seconds:.1f} s), "
           f"{stats.reused} re-used from {out} (--resume); coordinator's own work: "
-          f"{stats.serial_ms_per_submission:.1f} ms per submission")
+          f"{stats.serial_ms_per_submission:.1f} ms per submission (CPU)")
     print(f"\ngrades:    {out / 'grades.csv'}\nsummary:   {out / 'summary.html'}"
           f"\nfeedback:  {out / 'feedback'}/<student>.html"
           f"\ngradebook: {out / 'nbgrader' / 'gradebook.db'}")
