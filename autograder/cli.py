@@ -1,6 +1,8 @@
 """Command line: ``python -m autograder grade|release``.
 
     python -m autograder grade a1 submissions/ --out graded-a1/
+    python -m autograder grade a1 submissions/ --out graded-a1/ --scheduler tcp://host:8786
+    python -m autograder grade a1 submissions/ --out graded-a1/ --resume   # only what changed
     python -m autograder release a1          # regenerate exercises/a1 from solutions/a1
     python -m autograder release --all
     python -m autograder release --check     # exit 1 if exercises/ is out of date
@@ -16,8 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+from autograder.cluster import ClusterError
 from autograder.course import CourseError, all_assignments, get_assignment
-from autograder.grading import GRADED, GradingOptions, grade_class
+from autograder.grading import GRADED, GradingOptions, ResumeError, RunStats, grade_class
 from autograder.intake import DEFAULT_ZIP_PATTERN, unpack_zip
 from autograder.release import build_release, release_differences
 from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox, mode_name
@@ -35,23 +38,47 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if not submissions.is_dir() and not is_zip:
         return _fail(f"{submissions} is neither a folder of submissions (one sub-folder per "
                      f"student, each holding {assignment.notebook_name}) nor an LMS .zip")
+    if args.scheduler and args.jobs:
+        return _fail("--workers sets the size of the local cluster; with --scheduler the "
+                     "cluster's own workers grade (start more with `dask worker`)")
+    if args.jobs < 0:
+        return _fail(f"--workers must be 0 (one per core) or more, not {args.jobs}")
     if args.no_sandbox:
         print("warning: --no-sandbox: student code runs with resource limits only, as your "
               "user, with your files and the network", file=sys.stderr)
-    else:
+    elif not args.scheduler:   # on a cluster, every worker checks its own sandbox
         try:
             check_sandbox()
         except SandboxUnavailable as exc:
             return _fail(f"refusing to run student code: {exc}")
     out: Path = args.out
-    if out.exists() and any(out.iterdir()):
+    if args.resume and args.force:
+        return _fail("--resume keeps the results in the output folder and --force deletes "
+                     "them: pass one of the two")
+    if out.exists() and not out.is_dir():
+        return _fail(f"output folder {out} is a file: name a folder (new, or one an earlier "
+                     "run wrote, with --resume)")
+    if args.resume:
+        if not out.is_dir():
+            return _fail(f"--resume: output folder {out} does not exist: nothing to resume, "
+                         "run without --resume")
+    elif out.exists() and any(out.iterdir()):
         if not args.force:
-            return _fail(f"output folder {out} is not empty: choose another, or pass --force "
-                         "to replace its contents")
+            return _fail(f"output folder {out} is not empty: choose another, pass --resume to "
+                         "re-use its results for unchanged notebooks, or --force to replace "
+                         "its contents")
         shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        return _fail(f"cannot write to the output folder {out}: {exc.strerror or exc}")
     if is_zip:
         unpacked = out / "unpacked"
+        if unpacked.exists():
+            shutil.rmtree(unpacked)
         try:
             notes = unpack_zip(submissions, unpacked, assignment, args.zip_pattern)
         except ValueError as exc:
@@ -66,8 +93,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
                     memory_mb=args.memory_mb, max_processes=args.max_processes,
                     disk_mb=args.disk_mb, output_kb=args.output_kb,
                     sandbox=not args.no_sandbox)
-    options = GradingOptions(limits=limits, jobs=args.jobs, progress=not args.no_progress)
-    results = grade_class(assignment, submissions, out, options)
+    options = GradingOptions(limits=limits, jobs=args.jobs, progress=not args.no_progress,
+                             scheduler=args.scheduler, resume=args.resume,
+                             connect_timeout=args.connect_timeout)
+    stats = RunStats()
+    try:
+        results = grade_class(assignment, submissions, out, options, stats)
+    except (ClusterError, ResumeError) as exc:
+        return _fail(str(exc))
+    except SandboxUnavailable as exc:
+        return _fail(f"refusing to run student code: {exc}")
     elapsed = time.perf_counter() - start
 
     width = max([len(r.student) for r in results] + [7])
@@ -84,6 +119,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
         if r.seconds:
             line += f"  ({r.seconds:.1f} s)"
         print(line)
+    where = (f"the Dask cluster at {args.scheduler}" if args.scheduler
+             else "a local Dask cluster")
+    print(f"\n{stats.graded_here} graded on {where} ({stats.workers} workers, reached in "
+          f"{stats.cluster_seconds:.1f} s, grading from {stats.ready_seconds:.1f} s), "
+          f"{stats.reused} re-used from {out} (--resume); coordinator's own work: "
+          f"{stats.serial_ms_per_submission:.1f} ms per submission (CPU)")
     if args.lms:
         from autograder.reports import write_lms_grades
 
@@ -172,8 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--zip-pattern", default=DEFAULT_ZIP_PATTERN, metavar="REGEX",
                        help="for an LMS .zip: how a file name carries the student id (a "
                             "regular expression with a (?P<student_id>...) group)")
-    grade.add_argument("--jobs", type=int, default=0, metavar="N",
-                       help="submissions graded in parallel (default: one per core)")
+    grade.add_argument("--workers", "--jobs", dest="jobs", type=int, default=0, metavar="N",
+                       help="worker processes of the local Dask cluster, each grading one "
+                            "submission at a time (default: one per core); not with --scheduler")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                       help="grade on an existing Dask cluster (started with `dask scheduler` "
+                            "and `dask worker`) instead of a local one")
+    grade.add_argument("--connect-timeout", type=float, default=10.0, metavar="S",
+                       help="seconds to wait for the --scheduler to answer (default 10)")
+    grade.add_argument("--resume", action="store_true",
+                       help="re-use the results already in --out for every submission whose "
+                            "notebook is unchanged; grade only the others")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code WITHOUT the bubblewrap sandbox (resource limits "

@@ -82,8 +82,13 @@ def check_notebook(path: Path, assignment: Assignment,
     return None
 
 
-def collect(submissions_dir: Path, assignment: Assignment) -> list[Submission]:
-    """One Submission per student folder, sorted by student id."""
+def collect(submissions_dir: Path, assignment: Assignment,
+            check: bool = True) -> list[Submission]:
+    """One Submission per student folder, sorted by student id.
+
+    check=False only finds each notebook; the grading command checks it on the worker that
+    grades it (check_notebook), so the coordinator does not read every notebook twice.
+    """
     expected_ids = _graded_cell_ids(assignment.read_source())
     wanted = assignment.notebook_name
     submissions = []
@@ -107,7 +112,8 @@ def collect(submissions_dir: Path, assignment: Assignment) -> list[Submission]:
                 sub.problem = f"no notebook: {wanted} not found in the submission"
             continue
         sub.notebook = notebook
-        sub.problem = check_notebook(notebook, assignment, expected_ids)
+        if check:
+            sub.problem = check_notebook(notebook, assignment, expected_ids)
     return submissions
 
 

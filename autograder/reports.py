@@ -199,10 +199,16 @@ def feedback_page(nbgrader_html: str | None, summary: str, title: str,
     return page[:insert_at] + banner + page[insert_at:]
 
 
-def write_feedback(assignment: Assignment, results, course, dest: Path) -> None:
-    """One page per student: our summary, then nbgrader's annotated notebook when there is one."""
+def write_feedback(assignment: Assignment, results, course, dest: Path,
+                   with_mathjax: bool = True) -> None:
+    """One page per student: our summary, then nbgrader's annotated notebook when there is one.
+
+    The pages load MathJax from dest/mathjax, which is copied there unless `with_mathjax` is
+    False (a Dask worker renders one page at a time; the coordinator copies MathJax once).
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    mathjax = "mathjax/tex-chtml-full.js" if copy_mathjax(dest) else None
+    available = copy_mathjax(dest) if with_mathjax else mathjax_source() is not None
+    mathjax = "mathjax/tex-chtml-full.js" if available else None
     for result in results:
         summary = summary_html(assignment, result)
         nbgrader_page = course.feedback_page(result.student)

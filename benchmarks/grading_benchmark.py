@@ -1,18 +1,29 @@
-"""Time the sandboxed grading command against stock nbgrader autograde, side by side.
+"""Time the grading command on one and two Dask workers against stock nbgrader, side by side.
 
-    .venv/bin/python benchmarks/grading_benchmark.py [a1] [--students 6]
+    .venv/bin/python benchmarks/grading_benchmark.py [a2] [--students 60]
 
-Both grade the same class (copies of the complete, partial and untouched sample submissions):
-- baseline: nbgrader's own autograde, student code and tests in one Jupyter kernel per notebook;
-- ours: `python -m autograder grade`, student code in a sandboxed worker, tests in the grader.
-Each is run as a fresh process, so import and start-up costs are included on both sides.
-Not part of the test suite: timings belong here, never in tests.
+One class of --students submissions (at least 60 by default), taken in turn from three
+libraries: the sample submissions (complete, partial, untouched), the honest variants
+(tests/submissions/honest.py) and the wrong submissions (tests/submissions/aN.py, the gradable
+ones: stock nbgrader fails on the others). Three runs grade the same class, each a fresh
+process, so import and start-up costs are included:
+
+- (a) stock nbgrader, as a course without our grader would: ``autograde`` of every student
+  (one IPython kernel per notebook; tests/stock_nbgrader.py), then ``generate_feedback``;
+- (b) ours, ``python -m autograder grade --workers 1``: one Dask worker process;
+- (c) ours, ``--workers 2``: two worker processes (one per core on this machine).
+
+It prints the three wall times, the ratios a/c (goal >= 2.5) and b/c (goal >= 1.8), the
+coordinator's own milliseconds per submission (as the grading command reports it), and the load
+average before and after. Not part of the test suite: timings belong here, never in tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -24,64 +35,124 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.samples import write_samples  # noqa: E402
-
-BASELINE = textwrap.dedent('''
-    import shutil, sys
+STOCK = textwrap.dedent('''
+    import sys, warnings
     from pathlib import Path
-    from traitlets.config import Config
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
-    root, assignment, submissions = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
-    shutil.copytree(Path(sys.argv[4]), root / "source" / assignment)
-    c = Config()
-    c.CourseDirectory.root = str(root)
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
-    c.CourseDirectory.source_directory = "source"
-    c.Execute.timeout = 60
-    api = NbGraderAPI(coursedir=CourseDirectory(config=c), config=c)
-    assert api.generate_assignment(assignment, force=True)["success"]
-    for folder in sorted(submissions.iterdir()):
-        dest = root / "submitted" / folder.name / assignment
-        dest.mkdir(parents=True)
-        shutil.copy(folder / f"{assignment}.ipynb", dest)
-        result = api.autograde(assignment, folder.name, force=True, create=True)
-        assert result["success"], result.get("log", "")[-2000:]
+    from tests.stock_nbgrader import _config, autograde_class
+    assignment, submissions, root = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    results = autograde_class(assignment, submissions, root, 60)
+    failed = [s for s, r in results.items() if r["error"]]
+    assert not failed, f"stock autograde failed for {failed}"
+    warnings.filterwarnings("ignore")
+    config = _config(root, 60)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    made = api.generate_feedback(assignment, force=True)
+    assert made["success"], made.get("log", "")[-2000:]
+    pages = list((root / "feedback").rglob("*.html"))
+    assert len(pages) == len(results), (len(pages), len(results))
 ''')
 
 
-def _run(cmd: list[str]) -> float:
+def build_class(assignment: str, students: int, dest: Path) -> dict[str, int]:
+    """`students` folders under dest, in turn from the three libraries; how many of each."""
+    import importlib
+
+    from autograder.samples import write_samples
+    from tests.harness import write_class
+    from tests.submissions.honest import honest_cases
+
+    pool = dest.parent / "pool"
+    write_samples(assignment, pool / "samples")
+    honest = honest_cases(assignment)
+    wrong = list(importlib.import_module(f"tests.submissions.{assignment}").CASES)
+    write_class(assignment, honest, pool / "honest")
+    write_class(assignment, wrong, pool / "wrong")
+    libraries = {
+        "sample": sorted((pool / "samples").iterdir()),
+        "honest": [pool / "honest" / c.name for c in honest],
+        "wrong": [pool / "wrong" / c.name for c in wrong],
+    }
+    counts = dict.fromkeys(libraries, 0)
+    names = list(libraries)
+    for i in range(students):
+        library = names[i % len(names)]
+        folders = libraries[library]
+        source = folders[(i // len(names)) % len(folders)]
+        shutil.copytree(source, dest / f"s{i:03d}-{library}-{source.name}")
+        counts[library] += 1
+    return counts
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, float] = {}   # CPU seconds of every process of each run (children waited for)
+
+
+def _run(cmd: list[str], label: str = "") -> tuple[float, str]:
     # nbgrader runs `alembic` and kernels from PATH: this environment's bin/ comes first.
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    start = time.perf_counter()
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               PYTHONPATH=str(REPO))
+    start, cpu = time.perf_counter(), _cpu()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    CPU[label] = _cpu() - cpu
     if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd[:4])} ...\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    return time.perf_counter() - start
+        raise SystemExit(f"failed: {' '.join(cmd[:6])} ...\n{proc.stdout[-3000:]}"
+                         f"{proc.stderr[-3000:]}")
+    return seconds, proc.stdout
+
+
+def _ours(assignment: str, klass: Path, out: Path, workers: int) -> tuple[float, float, float]:
+    seconds, stdout = _run([sys.executable, "-m", "autograder", "grade", assignment, str(klass),
+                            "--out", str(out), "--no-progress", "--workers", str(workers)],
+                           f"ours-{workers}")
+    serial = re.search(r"coordinator's own work: ([\d.]+) ms per submission", stdout)
+    ready = re.search(r"grading from ([\d.]+) s", stdout)
+    if not serial or not ready:
+        raise SystemExit(f"no coordinator cost in the command's output:\n{stdout[-2000:]}")
+    return seconds, float(serial.group(1)), float(ready.group(1))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("assignment", nargs="?", default="a1")
-    parser.add_argument("--students", type=int, default=6, help="class size (default 6)")
+    parser.add_argument("assignment", nargs="?", default="a2")
+    parser.add_argument("--students", type=int, default=60, help="class size (default 60)")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
-        samples, klass = tmp / "samples", tmp / "class"
-        write_samples(args.assignment, samples)
-        kinds = sorted(p.name for p in samples.iterdir())
-        for i in range(args.students):
-            shutil.copytree(samples / kinds[i % len(kinds)], klass / f"student{i:03d}")
-        ours = _run([sys.executable, "-m", "autograder", "grade", args.assignment, str(klass),
-                     "--out", str(tmp / "ours"), "--no-progress"])
-        baseline = _run([sys.executable, "-c", BASELINE, str(tmp / "baseline"),
-                         args.assignment, str(klass),
-                         str(REPO / "solutions" / args.assignment)])
-    print(f"grading {args.students} submissions of {args.assignment} (fresh process each, "
-          "start-up included)")
-    print(f"  baseline, stock nbgrader autograde (in-kernel): {baseline:7.1f} s")
-    print(f"  ours, sandboxed worker + tests in the grader : {ours:7.1f} s")
-    print(f"  ratio ours / baseline: {ours / baseline:.2f}")
+        klass = tmp / "class"
+        counts = build_class(args.assignment, args.students, klass)
+        stock, _ = _run([sys.executable, "-c", STOCK, args.assignment, str(klass),
+                         str(tmp / "stock")], "stock")
+        one, serial_one, ready_one = _ours(args.assignment, klass, tmp / "ours-1", 1)
+        two, serial_two, ready_two = _ours(args.assignment, klass, tmp / "ours-2", 2)
+        same = (tmp / "ours-1" / "grades.csv").read_text() == \
+            (tmp / "ours-2" / "grades.csv").read_text()
+    load_after = os.getloadavg()
+    print(f"grading {args.students} submissions of {args.assignment} "
+          f"({', '.join(f'{n} {k}' for k, n in counts.items())}), a fresh process each, "
+          "start-up included")
+    print(f"  (a) stock nbgrader: autograde + generate_feedback : {stock:7.1f} s")
+    print(f"  (b) ours, one Dask worker                       : {one:7.1f} s   "
+          f"(coordinator {serial_one:.1f} ms per submission, grading from {ready_one:.1f} s)")
+    print(f"  (c) ours, two Dask workers                      : {two:7.1f} s   "
+          f"(coordinator {serial_two:.1f} ms per submission, grading from {ready_two:.1f} s)")
+    print(f"  (c) vs (a): {stock / two:.2f}x faster (goal 2.5x)")
+    print(f"  (c) vs (b): {one / two:.2f}x faster (goal 1.8x)")
+    print(f"  per submission: (b) {one / args.students:.2f} s, (c) {two / args.students:.2f} s")
+    print(f"  CPU seconds, all processes of the run: (a) {CPU['stock']:.0f}, "
+          f"(b) {CPU['ours-1']:.0f}, (c) {CPU['ours-2']:.0f} (what the cores had to do, "
+          "whatever else ran)")
+    print(f"  same grades.csv from (b) and (c): {same}")
+    print(f"  load average (1, 5, 15 min) before {load_before[0]:.2f} {load_before[1]:.2f} "
+          f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} "
+          f"{load_after[2]:.2f} on {os.cpu_count()} cores")
     return 0
 
 

@@ -1,8 +1,10 @@
-"""A crash of the grader's own trusted process costs one student only, and the run completes.
+"""A crash of a grading process costs one student only, and the run completes.
 
-The crash is injected with BBH_CRASH_ON_STUDENT, which only the test suite sets: the grader
+The crash is injected with BBH_CRASH_ON_STUDENT, which only the test suite sets: the Dask worker
 process about to grade that student kills itself with SIGSEGV, as a segfault in a test cell or
-in NumPy on the grader's side would.
+in NumPy on the grader's side would. The scheduler re-runs the submission on a fresh worker,
+which crashes again: the student is reported "could not be graded: worker lost", and a fresh
+worker grades everyone else.
 """
 
 import nbformat
@@ -19,14 +21,15 @@ def test_a_grader_crash_costs_that_student_only(tmp_path, monkeypatch):
         (submissions / student).mkdir(parents=True)
         nbformat.write(make_submission("a1"), submissions / student / a1.notebook_name)
     monkeypatch.setenv(CRASH_FOR_TESTS, "alice")
-    # one grader process at a time: after alice's dies, a fresh one must grade bob
-    run_grader("a1", submissions, tmp_path / "out", "--jobs", "1")
+    # one worker process: after alice's crashes it (twice), a fresh one must grade bob
+    run_grader("a1", submissions, tmp_path / "out", "--workers", "1")
 
     rows = read_grades(tmp_path / "out" / "grades.csv")
     assert rows["alice"]["status"] == NOT_GRADED
-    assert "the grader crashed while grading this submission (signal 11, SIGSEGV)" in \
-        rows["alice"]["reason"], rows["alice"]
+    assert "could not be graded: worker lost" in rows["alice"]["reason"], rows["alice"]
+    assert "died 2 times" in rows["alice"]["reason"], rows["alice"]
     assert rows["bob"]["status"] == GRADED, rows["bob"]
     assert float(rows["bob"]["score"]) == a1.max_score, rows["bob"]
     summary = (tmp_path / "out" / "summary.html").read_text()
-    assert "alice" in summary and "grader crashed" in summary
+    assert "alice" in summary and "worker lost" in summary
+    assert "worker lost" in (tmp_path / "out" / "feedback" / "alice.html").read_text()
