@@ -427,6 +427,9 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
     options = options or GradingOptions()
     stats = stats if stats is not None else RunStats()
     run_start = time.perf_counter()
+    # Absolute from here on: nbgrader's gradebook URL and the worker threads must not depend on
+    # the folder the command was started in (`--out graded-a1/` is relative).
+    submissions_dir, out = submissions_dir.resolve(), out.resolve()
     if options.limits.sandbox and not options.scheduler:
         check_sandbox()
     fingerprint = grading_fingerprint(assignment, options.limits)

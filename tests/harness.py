@@ -57,15 +57,17 @@ class Case:
 def run_grader(assignment: str, submissions: Path, out: Path, *extra: str,
                timeout: float = 1800, prefix: Sequence[str] = (),
                env: dict[str, str] | None = None,
-               python: str = sys.executable) -> subprocess.CompletedProcess:
+               python: str = sys.executable,
+               cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
     """Run the real grading command; fail the test with its output if it does not exit 0.
 
     prefix: a command that runs it (e.g. setpriv to another user); env: its environment;
-    python: the interpreter (the prefix may make it reachable under another path).
+    python: the interpreter (the prefix may make it reachable under another path); cwd: the
+    folder it starts in (relative paths are relative to it).
     """
     proc = subprocess.run([*prefix, python, "-m", "autograder", "grade", assignment,
                            str(submissions), "--out", str(out), "--no-progress", *extra],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env=env)
     assert proc.returncode == 0, f"grading command failed:\n{proc.stdout}\n{proc.stderr}"
     return proc

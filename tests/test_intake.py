@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 import nbformat
 
@@ -29,7 +30,8 @@ def test_zip_is_graded_per_student(tmp_path):
     archive = tmp_path / "canvas.zip"
     _lms_zip(archive)
     out = tmp_path / "out"
-    proc = run_grader("a1", archive, out)
+    # Started in tmp_path with relative paths, as the README's examples are.
+    proc = run_grader("a1", Path(archive.name), Path(out.name), cwd=tmp_path)
     rows = read_grades(out / "grades.csv")
     assert sorted(rows) == ["alice", "bob", "carol", "dave"]
     assert rows["alice"]["score"] == "20"
