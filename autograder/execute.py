@@ -40,6 +40,14 @@ from autograder.sandbox import Limits, start_worker, stop_worker
 MAX_RESTARTS = 3
 
 
+NOT_IMPLEMENTED = "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
+
+
+def readable_reason(reason: str) -> str:
+    """A part's failure reason as grade and check report it: a stub left unfilled says so."""
+    return NOT_IMPLEMENTED if reason.startswith("NotImplementedError") else reason
+
+
 @dataclass
 class PartResult:
     passed: bool

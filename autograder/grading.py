@@ -227,14 +227,14 @@ def worker_setup(assignment_name: str, gradebook: bytes, dask_worker=None) -> st
 
 
 def _lost_reasons(execution, parts: dict[str, float], scores: dict[str, float]) -> dict[str, str]:
+    from autograder.execute import readable_reason
+
     lost = {}
     for gid, pts in parts.items():
         if scores.get(gid, 0.0) < pts:
             part = execution.parts.get(gid)
-            why = part.reason if part and part.reason else "the test did not run"
-            if why.startswith("NotImplementedError"):
-                why = "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
-            lost[gid] = why
+            lost[gid] = readable_reason(part.reason) if part and part.reason \
+                else "the test did not run"
     return lost
 
 

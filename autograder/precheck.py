@@ -33,7 +33,7 @@ import nbformat
 
 from autograder import being_graded
 from autograder.course import EXERCISES, Assignment, CourseError
-from autograder.execute import PartResult, cell_kind, execute_submission
+from autograder.execute import PartResult, cell_kind, execute_submission, readable_reason
 from autograder.intake import MAX_NOTEBOOK_BYTES, check_notebook
 from autograder.sandbox import Limits, SandboxUnavailable, check_sandbox
 
@@ -359,9 +359,7 @@ def format_report(report: CheckReport) -> str:
         elif part.result.passed:
             verdict = "passed"
         else:
-            reason = " ".join(part.result.reason.split())
-            if reason.startswith("NotImplementedError"):
-                reason = "not implemented (the YOUR CODE HERE stub raised NotImplementedError)"
+            reason = readable_reason(" ".join(part.result.reason.split()))
             verdict = "FAILED: " + (reason[:300] + " ..." if len(reason) > 300 else reason)
         lines.append(f"  {part.grade_id:<{width}}  {_fmt(part.points):>6}  {verdict}")
     rest = report.max_score - report.confirmed - report.failed
