@@ -21,9 +21,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-## Build the HTML book into _build/html; every Sphinx warning is an error.
+## Build the HTML book into _build/html and its Korean edition into _build/html/ko (made from
+## the catalogs in locale/ko); every Sphinx warning is an error.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python -m tools.i18n book
 
 ## Run the whole test suite: checker, assignments, grading pipeline, chapters (nbval), site.
 test: $(STAMP)
@@ -40,9 +42,11 @@ check-site: book
 	$(BIN)/python -m autograder grade a3 $(SAMPLE)/submissions --out $(SAMPLE)/out --no-progress
 	$(BIN)/python -m tools.check_site _build/html $(SAMPLE)/out/feedback $(SAMPLE)/out/summary.html
 
-## Regenerate exercises/ from solutions/ (run after editing a solution notebook).
+## Regenerate exercises/ from solutions/ (run after editing a solution notebook), and the
+## Korean notebooks exercises/ko/ from those and the catalogs.
 release: $(STAMP)
 	$(BIN)/python -m autograder release --all
+	$(BIN)/python -m tools.i18n exercises
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests tools benchmarks

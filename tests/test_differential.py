@@ -9,6 +9,11 @@ pages) plus the assignment's own checks below. Stock nbgrader grades the same no
 with the same source notebook and hidden tests (tests/stock_nbgrader.py), and every submission
 must get the same score from both, part by part. The score table prints with -s and on failure.
 
+The Korean edition: every wrong submission (and the reference) is also in the class in Korean
+(`<name>-ko`: its instructions and docstrings translated by the catalogs in locale/ko, as
+`exercises/ko/` is made), graded by our command in the same run, and must get exactly the
+English notebook's score, part by part.
+
 Each assignment is a class of its own: `make test` spreads tests by module and class
 (--dist loadscope), so the six classes share the two cores (a parametrized function would keep
 them all on one).
@@ -30,6 +35,7 @@ from autograder.sandbox import Limits
 from tests.harness import Case, check_class, read_grades, run_grader, save_report, write_class
 from tests.stock_nbgrader import run_stock
 from tests.submissions.honest import honest_cases
+from tools import i18n
 
 # Submissions stock nbgrader is not asked to grade, and why. They exist to test our intake:
 # our grader gives each 0 with a reason; stock autograde fails on them (checked by hand with
@@ -102,6 +108,40 @@ def check_agrees(assignment: str, submissions: Path, out: Path, names: list[str]
     return problems
 
 
+KOREAN = "-ko"
+
+
+def write_korean(assignment: str, names: list[str], submissions: Path) -> list[str]:
+    """A Korean copy of each named submission (`<name>-ko`); returns the copies' names."""
+    a = get_assignment(assignment)
+    lookup = i18n.Translations(f"exercises/{assignment}")
+    made = []
+    for name in names:
+        try:
+            nb = json.loads((submissions / name / a.notebook_name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue            # not a notebook: nothing to translate
+        target = submissions / f"{name}{KOREAN}" / a.notebook_name
+        target.parent.mkdir(parents=True)
+        target.write_text(json.dumps(i18n.translate_notebook(nb, lookup, docstrings=True),
+                                     ensure_ascii=False), encoding="utf-8")
+        made.append(f"{name}{KOREAN}")
+    return made
+
+
+def korean_agrees(assignment: str, rows: dict, korean: list[str]) -> list[str]:
+    """Where a Korean notebook's grade differs from its English one's ([] if nowhere)."""
+    parts = [p.grade_id for p in get_assignment(assignment).graded_parts()]
+    problems = []
+    for name in korean:
+        en, ko = rows[name.removesuffix(KOREAN)], rows[name]
+        differ = [f"{p} {en[p]}/{ko[p]}" for p in ["score", *parts] if en[p] != ko[p]]
+        if differ or en["status"] != ko["status"]:
+            problems.append(f"{name}: the Korean notebook is graded differently (English/Korean):"
+                            f" {', '.join(differ) or en['status'] + '/' + ko['status']}")
+    return problems
+
+
 def _fmt(value) -> str:
     return "-" if value is None else f"{value:g}"
 
@@ -113,6 +153,8 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
     cases = _cases(assignment)
     submissions, out = workdir / "submissions", workdir / "out"
     names = write_class(assignment, cases, submissions)
+    library = importlib.import_module(f"tests.submissions.{assignment}")
+    korean = write_korean(assignment, ["solution", *[c.name for c in library.CASES]], submissions)
 
     compared = [n for n in names if n not in NOT_FOR_STOCK]
     stock_in = workdir / "stock-submissions"
@@ -134,13 +176,14 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
     rows = read_grades(out / "grades.csv")
 
     problems = check_class(assignment, cases, rows, out)
+    problems += korean_agrees(assignment, rows, korean)
     start = time.perf_counter()
     checked = _checked(assignment, [n for n in compared if rows[n]["status"] == "graded"])
     problems += check_agrees(assignment, submissions, out, checked)
     check_seconds = time.perf_counter() - start
     table = [f"{assignment} (max {a.max_score:g}): ours {ours_seconds:.0f} s, "
-             f"stock nbgrader {stock_seconds:.0f} s for {len(names)} / {len(compared)} "
-             f"submissions; check agrees on {', '.join(checked)} ({check_seconds:.0f} s)",
+             f"stock nbgrader {stock_seconds:.0f} s for {len(names)} (+{len(korean)} in Korean)"
+             f" / {len(compared)} submissions; check agrees on {', '.join(checked)} ({check_seconds:.0f} s)",
              f"  {'submission':<36} {'ours':>5} {'stock':>5}"]
     for name in names:
         ours_total = float(rows[name]["score"])
@@ -160,6 +203,8 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
                             + (f" (stock: {result['error']})" if result["error"] else ""))
             note = "  differ: " + ", ".join(differ)
         table.append(f"  {name:<36} {ours_total:>5g} {_fmt(total):>5}{note}")
+    same = sum(not korean_agrees(assignment, rows, [k]) for k in korean)
+    table.append(f"  Korean notebooks graded as their English ones: {same} of {len(korean)}")
     text = "\n".join(table)
     print(text)
     save_report(f"differential-{assignment}", text)

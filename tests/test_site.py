@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT, all_assignments
+from tools import i18n
 from tools.check_site import pages as reader_pages
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -95,7 +96,13 @@ def site(tmp_path_factory) -> Path:
                            "--path-output", str(out), "-W", "-n", "--keep-going"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, f"book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}"
-    return out / "_build" / "html"
+    html = out / "_build" / "html"
+    # The Korean edition, built as `make book` builds it: strict, into ko/ below the English.
+    proc = i18n.build_book(html, out / "ko-src", str(Path(sys.executable).parent / "jupyter-book"),
+                           strict=True, capture=True)
+    assert proc.returncode == 0, \
+        f"Korean book build failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-4000:]}"
+    return html
 
 
 def test_every_chapter_and_assignment_has_a_page(site):

@@ -45,6 +45,7 @@ EXCEPTIONS = REPO_ROOT / "locale" / "ko" / "glossary-exceptions.yml"
 GLOSSARY = REPO_ROOT / "book" / "glossary.md"
 LANGUAGE = "ko"
 TOC_CATALOG = "_toc"          # the book's title and the table of contents' captions
+THEME_CATALOG = "theme"       # the theme's interface (kept by hand: it is not extracted)
 
 # ---------------------------------------------------------------------------------------------
 # Cutting markdown into blocks
@@ -370,6 +371,10 @@ def catalogs() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+def catalog_names() -> list[str]:
+    return [*catalogs(), THEME_CATALOG]
+
+
 def update() -> None:
     for name, messages in catalogs().items():
         new, fuzzy, dropped = update_catalog(LOCALE / f"{name}.po", messages)
@@ -380,7 +385,7 @@ def update() -> None:
 
 def status() -> list[tuple[str, int, int, int]]:
     rows = []
-    for name in catalogs():
+    for name in catalog_names():
         po = load(LOCALE / f"{name}.po")
         live = [e for e in po if not e.obsolete]
         rows.append((name, len([e for e in live if e.translated()]),
@@ -628,8 +633,6 @@ def translate_notebook(nb: dict, lookup, docstrings: bool) -> dict:
             continue
         if new != src:
             cell["source"] = new.splitlines(keepends=True) if isinstance(cell["source"], list) else new
-    nb.setdefault("metadata", {})["language_info"] = nb.get("metadata", {}).get(
-        "language_info", {"name": "python"})
     return nb
 
 
@@ -680,6 +683,16 @@ def write_sources(out: Path) -> list[str]:
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["language"] = LANGUAGE
     sphinx["bbh_language"] = LANGUAGE
+    # The theme's strings that neither Sphinx nor the themes translate: a catalog of our own,
+    # found first because it is in the book's locale_dirs.
+    theme = Translations(THEME_CATALOG)
+    mo = out / "locale" / LANGUAGE / "LC_MESSAGES" / "sphinx.mo"
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    load(LOCALE / f"{THEME_CATALOG}.po").save_as_mofile(str(mo))
+    sphinx["locale_dirs"] = ["locale"]
+    sphinx["nb_code_prompt_show"] = theme("Show code cell source")
+    sphinx["nb_code_prompt_hide"] = theme("Hide code cell source")
+    missing += theme.missing
     config["exclude_patterns"] = [*config.get("exclude_patterns", []), "locale/*"]
     (out / "_config.yml").write_text(
         "# Made by `python -m tools.i18n sources` from the English _config.yml: do not edit.\n"
@@ -709,8 +722,12 @@ def write_sources(out: Path) -> list[str]:
     return missing
 
 
-def build_book(html_root: Path, work: Path, jupyter_book: str, strict: bool = True) -> None:
-    """Build the Korean site from the current catalogs into `html_root`/ko."""
+def build_book(html_root: Path, work: Path, jupyter_book: str, strict: bool = True,
+               capture: bool = False) -> subprocess.CompletedProcess:
+    """Build the Korean site from the current catalogs into `html_root`/ko.
+
+    Messages not translated yet stay English (the count is printed); `make test` fails on them.
+    """
     missing = write_sources(work)
     if missing:
         print(f"Korean edition: {len(missing)} messages are not translated yet and stay in "
@@ -718,11 +735,13 @@ def build_book(html_root: Path, work: Path, jupyter_book: str, strict: bool = Tr
     cmd = [jupyter_book, "build", str(work), "--keep-going"]
     if strict:
         cmd[3:3] = ["-W", "-n"]
-    subprocess.run(cmd, check=True)
-    target = html_root / LANGUAGE
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(work / "_build" / "html", target)
+    proc = subprocess.run(cmd, capture_output=capture, text=True)
+    if proc.returncode == 0:
+        target = html_root / LANGUAGE
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(work / "_build" / "html", target)
+    return proc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -789,7 +808,7 @@ def fill(po_arg: str, answers: Path) -> int:
 
 def check(po_args: list[str]) -> int:
     paths = [_resolve(a) for a in po_args] if po_args else \
-        [(LOCALE / f"{name}.po", name) for name in catalogs()]
+        [(LOCALE / f"{name}.po", name) for name in catalog_names()]
     bad = 0
     for path, catalog in paths:
         po = load(path)
@@ -830,8 +849,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {p.relative_to(REPO_ROOT)}")
     elif cmd == "book":
         bindir = Path(sys.executable).parent
-        build_book(REPO_ROOT / "_build" / "html", REPO_ROOT / "_build" / "ko-src",
-                   str(bindir / "jupyter-book"), strict="--lenient" not in args)
+        proc = build_book(REPO_ROOT / "_build" / "html", REPO_ROOT / "_build" / "ko-src",
+                          str(bindir / "jupyter-book"), strict="--lenient" not in args)
+        if proc.returncode:
+            return proc.returncode
+        print(f"The Korean edition is in {REPO_ROOT / '_build' / 'html' / LANGUAGE}/")
     else:
         print(__doc__)
         return 2
