@@ -171,3 +171,25 @@ def test_korean_notebook_is_the_english_one_translated(assignment):
                 f"{assignment}: a code cell differs beyond its docstrings"
         translated += src_en != src_ko
     assert translated >= len(english["cells"]) // 3, f"{assignment}: few cells are in Korean"
+
+
+# -- the Korean figures ----------------------------------------------------------------------
+
+def test_every_figure_has_a_current_korean_version():
+    from tools import i18n_figures
+    left = i18n_figures.stale()
+    assert not left, (
+        f"{len(left)} figures have no Korean version made from today's code and translations, "
+        f"e.g. {left[0]}: translate figures.po, then run `.venv/bin/python -m tools.i18n_figures`")
+
+
+def test_a_changed_figure_cell_loses_its_korean_figure():
+    from tools import i18n_figures
+    manifest = json.loads(i18n_figures.MANIFEST.read_text(encoding="utf-8"))
+    key = next(iter(manifest))
+    source, cell_id = key.split("#")
+    nb = json.loads((Path(i18n.REPO_ROOT) / source).read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if c.get("id") == cell_id)
+    assert i18n_figures.korean_outputs(source, cell) is not None
+    cell["source"] = "".join(cell["source"]) + "\nplt.title('changed')"
+    assert i18n_figures.korean_outputs(source, cell) is None

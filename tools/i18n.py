@@ -46,6 +46,12 @@ GLOSSARY = REPO_ROOT / "book" / "glossary.md"
 LANGUAGE = "ko"
 TOC_CATALOG = "_toc"          # the book's title and the table of contents' captions
 THEME_CATALOG = "theme"       # the theme's interface (kept by hand: it is not extracted)
+FIGURES_CATALOG = "figures"   # the texts in the chapters' figures (python -m tools.i18n_figures)
+BIB_CATALOG = "references-bib"  # how the bibliography describes the course's Korean sources
+BIB = REPO_ROOT / "book" / "references.bib"
+# Fields of the Korean sources' entries (keys src-*) that describe them in English; their
+# titles are the sources' own and stay as they are.
+_BIB_FIELD = re.compile(r"^(\s*(?:author|howpublished|note)\s*=\s*\{)(.*)(\},?\s*)$")
 
 # ---------------------------------------------------------------------------------------------
 # Cutting markdown into blocks
@@ -72,7 +78,7 @@ def _prose_only(text: str) -> str:
     """`text` without its mathematics, code, roles, link targets and HTML: what is left to read."""
     text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
     text = re.sub(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", " ", text, flags=re.S)
-    text = re.sub(r"(?<![\\$])\$[^$\n]+?\$", " ", text)
+    text = re.sub(r"(?<![\\$])\$[^$]+?\$", " ", text)
     text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", text)
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\]\([^)]*\)", "]", text)
@@ -287,6 +293,32 @@ def pages() -> list[Page]:
     return out
 
 
+def _bib_lines() -> Iterator[tuple[int, re.Match]]:
+    key = None
+    for n, line in enumerate(BIB.read_text(encoding="utf-8").splitlines(keepends=True)):
+        m = re.match(r"^@\w+\{([^,]+),", line)
+        if m:
+            key = m.group(1)
+        field_ = _BIB_FIELD.match(line)
+        if key and key.startswith("src-") and field_ and has_prose(field_.group(2)) \
+                and " " in field_.group(2):        # a site's name stays as it is
+            yield n, field_
+
+
+def bib_messages() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for n, m in _bib_lines():
+        seen.setdefault(m.group(2), f"book/references.bib:{n + 1}")
+    return list(seen.items())
+
+
+def korean_bib(lookup) -> str:
+    lines = BIB.read_text(encoding="utf-8").splitlines(keepends=True)
+    for n, m in _bib_lines():
+        lines[n] = m.group(1) + lookup(m.group(2)) + m.group(3)
+    return "".join(lines)
+
+
 def toc_messages() -> list[tuple[str, str]]:
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
     toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -368,11 +400,12 @@ def catalogs() -> dict[str, list[tuple[str, str]]]:
     """Catalog name -> its messages, for every page and for the table of contents."""
     out = {p.catalog: p.messages() for p in pages()}
     out[TOC_CATALOG] = toc_messages()
+    out[BIB_CATALOG] = bib_messages()
     return out
 
 
 def catalog_names() -> list[str]:
-    return [*catalogs(), THEME_CATALOG]
+    return [*catalogs(), THEME_CATALOG, FIGURES_CATALOG]
 
 
 def update() -> None:
@@ -423,9 +456,9 @@ def invariants(text: str) -> dict[str, list[str]]:
     for m in re.finditer(r"\$\$(.*?)\$\$|\\begin\{(\w+\*?)\}.*?\\end\{\2\}", rest, re.S):
         out["math"].append(_squash(m.group(0)))
     rest = re.sub(r"\$\$.*?\$\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", " ", rest, flags=re.S)
-    for m in re.finditer(r"(?<![\\$])\$([^$\n]+?)\$", rest):
+    for m in re.finditer(r"(?<![\\$])\$([^$]+?)\$", rest):
         out["math"].append(_squash(m.group(1)))
-    rest = re.sub(r"(?<![\\$])\$[^$\n]+?\$", " ", rest)
+    rest = re.sub(r"(?<![\\$])\$[^$]+?\$", " ", rest)
     for m in re.finditer(r"\{([\w:-]+)\}`([^`]*)`", rest):
         role, body = m.group(1), m.group(2)
         t = re.search(r"<([^>]+)>\s*$", body)
@@ -453,9 +486,29 @@ def invariants(text: str) -> dict[str, list[str]]:
             out["syntax"].append(h.group(1))
     if re.match(r"^\s*\n\s{4}\S", text):   # a docstring: its argument names and shapes
         out["code"] += re.findall(r"^\s*- (\w+):", text, re.M)
-        out["code"] += [_squash(s) for s in re.findall(r"shape \(([^()]*)\)", text)]
+        out["code"] += [_squash(s) for s in re.findall(r"\(([\w*.]+,[\w*.,\s]*)\)", text)]
     out["number"] = re.findall(r"(?<![A-Za-z0-9_.])\d+(?:\.\d+)?(?![A-Za-z0-9_])", rest)
     return out
+
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def _written_in_korean_units(number: str, msgid: str, msgstr: str) -> bool:
+    """"16.8 million" may be written as Korean counts it, in 만 (10^4) and 억 (10^8): 1,680만."""
+    m = re.search(rf"(?<![\d.]){re.escape(number)}\s+(thousand|million|billion)", msgid)
+    if not m:
+        return False
+    value = float(number) * _SCALE[m.group(1)]
+    forms = set()
+    for unit, size in (("만", 1e4), ("억", 1e8), ("천", 1e3)):
+        q = value / size
+        if q >= 1 and abs(q - round(q, 2)) < 1e-9:
+            text = f"{round(q, 2):g}" if q < 1e6 else f"{int(q)}"
+            forms |= {f"{text}{unit}", f"{text} {unit}"}
+            if q >= 1000 and q == int(q):
+                forms |= {f"{int(q):,}{unit}", f"{int(q):,} {unit}"}
+    return any(f in msgstr for f in forms)
 
 
 def _squash(s: str) -> str:
@@ -477,7 +530,8 @@ def problems(msgid: str, msgstr: str) -> list[str]:
         found.append("a blank line: a translation is one block, as its English is")
     if '"""' in msgstr:
         found.append("triple quotes would end the docstring")
-    numbers = sorted(set(a["number"]) - set(b["number"]))
+    numbers = sorted(n for n in set(a["number"]) - set(b["number"])
+                     if not _written_in_korean_units(n, msgid, msgstr))
     if numbers:
         found.append("numbers missing: " + ", ".join(numbers))
     if msgid.lstrip().startswith(("- ", "* ", "1. ")):
@@ -497,6 +551,7 @@ def problems(msgid: str, msgstr: str) -> list[str]:
 
 _ROW = re.compile(r"^\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|\s*$")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_HANJA = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def glossary() -> dict[str, str]:
@@ -504,7 +559,8 @@ def glossary() -> dict[str, str]:
     entries = {}
     for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
         m = _ROW.match(line)
-        if m and _HANGUL.search(m.group(2)) and not set(m.group(1)) <= set("-: "):
+        if m and _HANGUL.search(m.group(2)) and not set(m.group(1)) <= set("-: ") \
+                and m.group(2) != "한국어":          # not the header row
             entries[m.group(1)] = m.group(2)
     return entries
 
@@ -611,7 +667,13 @@ def entry_problems(entry: polib.POEntry, catalog: str = "") -> list[str]:
         entry.msgid, entry.msgstr, catalog, excused(entry))
     if "fuzzy" in entry.flags:
         found.insert(0, "fuzzy: the English changed since this was translated")
-    if catalog != TOC_CATALOG and not _HANGUL.search(entry.msgstr) and has_prose(entry.msgid):
+    hanja = set(_HANJA.findall(entry.msgstr)) - set(_HANJA.findall(entry.msgid))
+    if hanja:
+        found.append("Chinese characters in the Korean: " + "".join(sorted(hanja)))
+    # A page's prose is Korean; a title, or a figure's label that is a name ("ReLU", "Adam")
+    # or code ("x[n]  (C_in, H, W)"), may stay as it is.
+    if catalog not in (TOC_CATALOG, FIGURES_CATALOG) and not _HANGUL.search(entry.msgstr) \
+            and has_prose(entry.msgid):
         if not entry.msgid.lstrip().startswith("|"):
             found.append("no Korean in the translation")
     return found
@@ -647,8 +709,16 @@ def korean_page(page: Page) -> tuple[str, list[str]]:
     if path.suffix == ".md":
         text = translate_markdown(path.read_text(encoding="utf-8"), lookup)
     else:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        text = _dump(translate_notebook(nb, lookup, page.docstrings))
+        nb = translate_notebook(json.loads(path.read_text(encoding="utf-8")), lookup,
+                                page.docstrings)
+        if page.source.startswith("book/"):
+            from tools import i18n_figures      # the Korean figures, where they are current
+            for cell in nb["cells"]:
+                if cell["cell_type"] == "code" and cell.get("outputs"):
+                    outputs = i18n_figures.korean_outputs(page.source, cell)
+                    if outputs is not None:
+                        cell["outputs"] = outputs
+        text = _dump(nb)
     return text, lookup.missing
 
 
@@ -711,10 +781,12 @@ def write_sources(out: Path) -> list[str]:
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8")   # unchanged files keep their time stamp
         missing += left
-    for shared in ("book/references.bib",):
-        target = out / shared
-        if not target.is_file() or target.read_bytes() != (REPO_ROOT / shared).read_bytes():
-            shutil.copy2(REPO_ROOT / shared, target)
+    bib = Translations(BIB_CATALOG)
+    text = korean_bib(bib)
+    target = out / "book" / "references.bib"
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    missing += bib.missing
     for linked in ("_ext", "_static", "autograder"):
         link = out / linked
         if not link.exists():
