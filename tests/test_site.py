@@ -111,18 +111,59 @@ def test_every_chapter_and_assignment_has_a_page(site):
     assert files, "the table of contents lists no files"
     for name in files:
         assert (site / f"{name}.html").is_file(), f"no page for {name}"
+        assert (site / "ko" / f"{name}.html").is_file(), f"no Korean page for {name}"
     for assignment in all_assignments():
         assert f"exercises/{assignment.name}/{assignment.name}" in files, \
             f"assignment {assignment.name} is not in _toc.yml"
 
 
 def test_assignment_pages_are_not_executed(site):
-    for assignment in all_assignments():
-        page = (site / "exercises" / assignment.name / f"{assignment.name}.html").read_text()
+    for assignment, edition in [(a, e) for a in all_assignments() for e in ("", "ko/")]:
+        page = (site / f"{edition}exercises" / assignment.name
+                / f"{assignment.name}.html").read_text()
         assert 'class="cell_output' not in page, \
             f"{assignment.name}'s page shows executed output"
         assert "YOUR CODE HERE" in page
         assert "NotImplementedError" in page
+
+
+def test_every_page_links_to_the_same_page_in_the_other_language(site):
+    """The language switch: English page <-> Korean page, both ways, and the pages say their language."""
+    english = [p for p in reader_pages(site) if "ko" not in p.relative_to(site).parts]
+    korean = [p for p in reader_pages(site / "ko")]
+    assert len(english) == len(korean) > 20, (len(english), len(korean))
+    problems = []
+    for page in english + korean:
+        text = page.read_text(encoding="utf-8")
+        m = re.search(r'<a class="bbh-lang-link" href="([^"]+)" hreflang="(\w+)"', text)
+        lang = re.search(r'<html lang="(\w+)"', text)
+        if not m or not lang:
+            if "http-equiv=\"Refresh\"" not in text and 'http-equiv="refresh"' not in text:
+                problems.append(f"{page.relative_to(site)}: no language switch or lang attribute")
+            continue
+        target = (page.parent / m.group(1)).resolve()
+        other = "ko" if lang.group(1) == "en" else "en"
+        expected = (site / "ko" / page.relative_to(site)) if other == "ko" else \
+            (site / page.relative_to(site / "ko"))
+        if m.group(2) != other or target != expected.resolve() or not target.is_file():
+            problems.append(f"{page.relative_to(site)} -> {m.group(1)} ({m.group(2)})")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_korean_pages_are_in_korean(site):
+    """Every Korean page reads in Korean: most of its visible words are Hangul (the references
+    page is a list of English titles and names, with Korean headings)."""
+    hangul = re.compile(r"[\uac00-\ud7a3]+")
+    latin = re.compile(r"\b[A-Za-z]{3,}\b")
+    thin = []
+    for page in reader_pages(site / "ko"):
+        if page.name == "references.html":
+            continue
+        text = " ".join(_parsed(page).text)
+        if len(hangul.findall(text)) < 0.5 * len(latin.findall(text)):
+            thin.append(f"{page.relative_to(site)}: {len(hangul.findall(text))} Korean words, "
+                        f"{len(latin.findall(text))} Latin")
+    assert not thin, "Korean pages that are mostly not Korean:\n" + "\n".join(thin)
 
 
 def test_no_solution_or_hidden_test_in_the_site(site):

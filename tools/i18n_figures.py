@@ -88,8 +88,10 @@ def _bbh_print_figure(self, *args, **kwargs):
             found.append(s)
         if s in _BBH_TABLE:
             t.set_text(_BBH_TABLE[s])
-        family = t.get_fontfamily()
-        t.set_fontfamily([*family, _BBH_KO] if _BBH_KO not in family else family)
+        if any("\uac00" <= ch <= "\ud7a3" for ch in t.get_text()):
+            # The Korean font first: mathtext draws the words around a formula in a text's
+            # first font only (no fallback), so a label like "층 $\ell$" needs it first.
+            t.set_fontfamily([_BBH_KO])
     for ax in fig.axes:        # tick labels: keep the formatter's, translate words only
         for axis in (ax.xaxis, ax.yaxis):
             labels = [l.get_text() for l in axis.get_ticklabels()]
