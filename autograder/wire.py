@@ -180,12 +180,22 @@ class _Encoder:
 
 # --------------------------------------------------------------------------- decoding
 
+_DTYPES: dict[str, np.dtype] = {}     # dtype strings already accepted (a training loop
+                                      # sends the same few thousands of times)
+
+
 def _dtype(text) -> np.dtype:
+    if type(text) is str:
+        known = _DTYPES.get(text)
+        if known is not None:
+            return known
     if type(text) is not str or not _DTYPE_RE.match(text):
         raise WireError(f"dtype {text!r} is not accepted")
     dtype = np.dtype(text)
     if dtype.kind not in ARRAY_KINDS or dtype.itemsize == 0 or dtype.hasobject:
         raise WireError(f"dtype {text!r} is not accepted")
+    if len(_DTYPES) < 256:
+        _DTYPES[text] = dtype
     return dtype
 
 

@@ -33,7 +33,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polib
@@ -712,7 +712,7 @@ def korean_page(page: Page) -> tuple[str, list[str]]:
         nb = translate_notebook(json.loads(path.read_text(encoding="utf-8")), lookup,
                                 page.docstrings)
         if page.source.startswith("book/"):
-            from tools import i18n_figures      # the Korean figures, where they are current
+            from tools import i18n_figures  # the Korean figures, where they are current
             for cell in nb["cells"]:
                 if cell["cell_type"] == "code" and cell.get("outputs"):
                     outputs = i18n_figures.korean_outputs(page.source, cell)
