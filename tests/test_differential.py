@@ -9,10 +9,10 @@ pages) plus the assignment's own checks below. Stock nbgrader grades the same no
 with the same source notebook and hidden tests (tests/stock_nbgrader.py), and every submission
 must get the same score from both, part by part. The score table prints with -s and on failure.
 
-The Korean edition: the reference and a third of the wrong submissions are also in the class in
+The Korean edition: the reference and a quarter of the wrong submissions are also in the class in
 Korean (`<name>-ko`: instructions and docstrings translated by the catalogs in locale/ko, as
 `exercises/ko/` is made), graded by our command in the same run, and must get exactly the
-English notebook's score, part by part. Which third turns with the assignment (KOREAN_SHARE);
+English notebook's score, part by part. Which quarter turns with the assignment (KOREAN_SHARE);
 BBH_KOREAN_ALL=1 grades every wrong submission in Korean too (all of them agree).
 
 Each assignment is a class of its own: `make test` spreads tests by module and class
@@ -110,10 +110,10 @@ def check_agrees(assignment: str, submissions: Path, out: Path, names: list[str]
 
 
 KOREAN = "-ko"
-# Grading a notebook in Korean costs what grading it in English does; a third of each library
-# (a different third for each assignment, so every kind of mistake is graded in Korean in some
+# Grading a notebook in Korean costs what grading it in English does; a quarter of each library
+# (a different quarter for each assignment, so every kind of mistake is graded in Korean in some
 # class) keeps `make test` within its time.
-KOREAN_SHARE = 3
+KOREAN_SHARE = 4
 
 
 def _korean_cases(assignment: str) -> list[str]:
