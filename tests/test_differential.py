@@ -9,11 +9,12 @@ pages) plus the assignment's own checks below. Stock nbgrader grades the same no
 with the same source notebook and hidden tests (tests/stock_nbgrader.py), and every submission
 must get the same score from both, part by part. The score table prints with -s and on failure.
 
-The Korean edition: the reference and a quarter of the wrong submissions are also in the class in
+The Korean edition: the reference and one wrong submission of each class are also graded in
 Korean (`<name>-ko`: instructions and docstrings translated by the catalogs in locale/ko, as
-`exercises/ko/` is made), graded by our command in the same run, and must get exactly the
-English notebook's score, part by part. Which quarter turns with the assignment (KOREAN_SHARE);
-BBH_KOREAN_ALL=1 grades every wrong submission in Korean too (all of them agree).
+`exercises/ko/` is made), by our command in the same run, and must get exactly the English
+notebook's score, part by part. Which wrong submission turns with the run's date
+(BBH_KOREAN_ROTATION=<n> picks another); BBH_KOREAN_ALL=1 grades every one in Korean (all of
+them agree: 120 of 120 when this was written).
 
 Each assignment is a class of its own: `make test` spreads tests by module and class
 (--dist loadscope), so the six classes share the two cores (a parametrized function would keep
@@ -110,17 +111,17 @@ def check_agrees(assignment: str, submissions: Path, out: Path, names: list[str]
 
 
 KOREAN = "-ko"
-# Grading a notebook in Korean costs what grading it in English does; a quarter of each library
-# (a different quarter for each assignment, so every kind of mistake is graded in Korean in some
-# class) keeps `make test` within its time.
-KOREAN_SHARE = 4
+# Grading a notebook in Korean costs what grading it in English does, and `make test` has no
+# time for a second library per class: one wrong submission each, a different one every day
+# (the same all day, so a failure reproduces), so that in turn every mistake is graded in Korean.
 
 
 def _korean_cases(assignment: str) -> list[str]:
     names = [c.name for c in importlib.import_module(f"tests.submissions.{assignment}").CASES]
     if os.environ.get("BBH_KOREAN_ALL"):
         return names
-    return names[int(assignment[1:]) % KOREAN_SHARE::KOREAN_SHARE]
+    turn = int(os.environ.get("BBH_KOREAN_ROTATION") or time.time() // 86400)
+    return [names[(turn + int(assignment[1:])) % len(names)]]
 
 
 def write_korean(assignment: str, names: list[str], submissions: Path) -> list[str]:
