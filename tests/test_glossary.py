@@ -12,32 +12,21 @@ import re
 import nbformat
 
 from autograder.course import REPO_ROOT, all_assignments
+from tools import i18n
 
 GLOSSARY = REPO_ROOT / "book" / "glossary.md"
-_ROW = re.compile(r"^\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|\s*$")
 _PAIR = re.compile(r"\*\*([^*\n]+?)\*\*\s*\(([^)\n]*[\uac00-\ud7a3][^)\n]*)\)")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def glossary() -> dict[str, str]:
-    entries = {}
-    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
-        m = _ROW.match(line)
-        if m and _HANGUL.search(m.group(2)) and not set(m.group(1)) <= set("-: "):
-            entries[m.group(1).lower()] = m.group(2)
-    return entries
+    """The glossary's table (the one tools.i18n reads too), English terms in lower case."""
+    return {english.lower(): korean for english, korean in i18n.glossary().items()}
 
 
 def _names(entry: str) -> set[str]:
     """The names an entry goes by: "stacked (multi-layer) RNN" is also "multi-layer rnn"."""
-    names = {entry}
-    m = re.match(r"^(.*?)\s*\(([^)]+)\)\s*(.*)$", entry)
-    if m:
-        before, inside, after = (part.strip() for part in m.groups())
-        names |= {" ".join(f"{before} {after}".split()), " ".join(f"{inside} {after}".split())}
-        if not after:
-            names.add(inside)
-    return names
+    return i18n._names(entry, abbreviation=True)
 
 
 def _key(term: str, entries: dict[str, str]) -> str | None:

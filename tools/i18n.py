@@ -565,14 +565,16 @@ def glossary() -> dict[str, str]:
     return entries
 
 
-def _names(entry: str) -> set[str]:
-    """The names an entry goes by: "stacked (multi-layer) RNN" is also "multi-layer RNN"."""
+def _names(entry: str, abbreviation: bool = False) -> set[str]:
+    """The names an entry goes by: "stacked (multi-layer) RNN" is also "multi-layer RNN", and
+    with `abbreviation`, "gated recurrent unit (GRU)" is also "GRU" (a translation may keep an
+    abbreviation as it is, so the glossary law does not count it)."""
     names = {entry}
     m = re.match(r"^(.*?)\s*\(([^)]+)\)\s*(.*)$", entry)
     if m:
         before, inside, after = (part.strip() for part in m.groups())
-        names |= {" ".join(f"{before} {after}".split())}
-        if after:
+        names.add(" ".join(f"{before} {after}".split()))
+        if after or abbreviation:
             names.add(" ".join(f"{inside} {after}".split()))
     return {n for n in names if n}
 
