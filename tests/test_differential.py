@@ -188,7 +188,8 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
     rows = read_grades(out / "grades.csv")
 
     problems = check_class(assignment, cases, rows, out)
-    problems += korean_agrees(assignment, rows, korean)
+    korean_differ = korean_agrees(assignment, rows, korean)   # one line per differing notebook
+    problems += korean_differ
     start = time.perf_counter()
     checked = _checked(assignment, [n for n in compared if rows[n]["status"] == "graded"])
     problems += check_agrees(assignment, submissions, out, checked)
@@ -215,8 +216,8 @@ def grade_both(assignment: str, workdir: Path) -> tuple[dict, dict, list[str]]:
                             + (f" (stock: {result['error']})" if result["error"] else ""))
             note = "  differ: " + ", ".join(differ)
         table.append(f"  {name:<36} {ours_total:>5g} {_fmt(total):>5}{note}")
-    same = sum(not korean_agrees(assignment, rows, [k]) for k in korean)
-    table.append(f"  Korean notebooks graded as their English ones: {same} of {len(korean)}")
+    table.append(f"  Korean notebooks graded as their English ones: "
+                 f"{len(korean) - len(korean_differ)} of {len(korean)}")
     text = "\n".join(table)
     print(text)
     save_report(f"differential-{assignment}", text)

@@ -41,7 +41,6 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCALE = REPO_ROOT / "locale" / "ko" / "LC_MESSAGES"
-EXCEPTIONS = REPO_ROOT / "locale" / "ko" / "glossary-exceptions.yml"
 GLOSSARY = REPO_ROOT / "book" / "glossary.md"
 LANGUAGE = "ko"
 TOC_CATALOG = "_toc"          # the book's title and the table of contents' captions
@@ -624,20 +623,8 @@ def glossary_terms(msgid: str) -> list[tuple[str, str]]:
     return found
 
 
-def exceptions() -> dict[str, list[dict]]:
-    """English term -> the messages where its Korean term may be left out, with the reason."""
-    if not EXCEPTIONS.is_file():
-        return {}
-    data = yaml.safe_load(EXCEPTIONS.read_text(encoding="utf-8")) or []
-    out: dict[str, list[dict]] = {}
-    for row in data:
-        out.setdefault(row["term"], []).append(row)
-    return out
-
-
-def glossary_problems(msgid: str, msgstr: str, catalog: str = "",
-                      excused: dict[str, str] | None = None) -> list[str]:
-    allowed = exceptions()
+def glossary_problems(msgid: str, msgstr: str, excused: dict[str, str] | None = None) -> list[str]:
+    """Glossary terms of the English whose Korean term the translation lacks (unless excused)."""
     excused = excused or {}
     squashed = re.sub(r"\s+", "", msgstr)
     found = []
@@ -645,9 +632,6 @@ def glossary_problems(msgid: str, msgstr: str, catalog: str = "",
         if re.sub(r"\s+", "", korean) in squashed:
             continue
         if english.lower() in excused:
-            continue
-        if any((row.get("catalog", "*") in ("*", catalog)) and row["message"] in msgid
-               for row in allowed.get(english, [])):
             continue
         found.append(f"glossary: '{english}' is in the English, '{korean}' is not in the translation")
     return found
@@ -666,7 +650,7 @@ def entry_problems(entry: polib.POEntry, catalog: str = "") -> list[str]:
     if not entry.msgstr:
         return ["not translated"]
     found = problems(entry.msgid, entry.msgstr) + glossary_problems(
-        entry.msgid, entry.msgstr, catalog, excused(entry))
+        entry.msgid, entry.msgstr, excused(entry))
     if "fuzzy" in entry.flags:
         found.insert(0, "fuzzy: the English changed since this was translated")
     hanja = set(_HANJA.findall(entry.msgstr)) - set(_HANJA.findall(entry.msgid))
@@ -715,9 +699,10 @@ def korean_page(page: Page) -> tuple[str, list[str]]:
                                 page.docstrings)
         if page.source.startswith("book/"):
             from tools import i18n_figures  # the Korean figures, where they are current
+            state = i18n_figures.FigureState.load()
             for cell in nb["cells"]:
                 if cell["cell_type"] == "code" and cell.get("outputs"):
-                    outputs = i18n_figures.korean_outputs(page.source, cell)
+                    outputs = i18n_figures.korean_outputs(page.source, cell, state)
                     if outputs is not None:
                         cell["outputs"] = outputs
         text = _dump(nb)

@@ -30,6 +30,7 @@ import hashlib
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -117,8 +118,20 @@ def chapters() -> list[Path]:
 
 
 def translations() -> dict[str, str]:
-    po = i18n.load(i18n.LOCALE / f"{CATALOG}.po")
-    return {e.msgid: e.msgstr for e in po if not e.obsolete and e.msgstr and "fuzzy" not in e.flags}
+    return i18n.Translations(CATALOG).table
+
+
+@dataclass
+class FigureState:
+    """The manifest and the figure translations, read once for a whole page or check."""
+
+    manifest: dict
+    table: dict[str, str]
+
+    @classmethod
+    def load(cls) -> FigureState:
+        manifest = json.loads(MANIFEST.read_text(encoding="utf-8")) if MANIFEST.is_file() else {}
+        return cls(manifest, translations())
 
 
 def figure_key(source: str, texts: list[str], table: dict[str, str]) -> str:
@@ -192,14 +205,14 @@ def update_catalog(messages: dict[str, str], all_chapters: bool) -> None:
     print(f"{CATALOG}.po: {len(messages)} messages, {new} new ({fuzzy} fuzzy), {dropped} obsolete")
 
 
-def korean_outputs(source: str, cell) -> list | None:
+def korean_outputs(source: str, cell, state: FigureState | None = None) -> list | None:
     """The cell's outputs with its figures in Korean, or None if there is no current version."""
-    entry = json.loads(MANIFEST.read_text(encoding="utf-8")).get(f"{source}#{cell['id']}") \
-        if MANIFEST.is_file() else None
+    state = state or FigureState.load()
+    entry = state.manifest.get(f"{source}#{cell['id']}")
     if entry is None:
         return None
     code = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    table = translations()
+    table = state.table
     if entry["key"] != figure_key(code, entry["texts"], table) \
             or any(t not in table for t in entry["texts"]):
         return None
@@ -216,11 +229,12 @@ def korean_outputs(source: str, cell) -> list | None:
 def stale() -> list[str]:
     """Figure cells of the chapters whose Korean figure is missing or out of date."""
     problems = []
+    state = FigureState.load()
     for path in chapters():
         rel = path.relative_to(i18n.REPO_ROOT).as_posix()
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
-            if cell["cell_type"] == "code" and _images(cell) and korean_outputs(rel, cell) is None:
+            if cell["cell_type"] == "code" and _images(cell) and korean_outputs(rel, cell, state) is None:
                 problems.append(f"{rel}, cell {cell['id']}")
     return problems
 
