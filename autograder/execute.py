@@ -7,7 +7,9 @@ edited by the student is therefore restored, and a renamed or reordered cell cha
 
 Cells run in notebook order:
 - given cells run in the worker (so the student's code sees their imports and helpers) and in the
-  grader (so the tests see them, untouched by the student);
+  grader (so the tests see them, untouched by the student); a given function the cell's metadata
+  lists under ``bbh.runs_with_student_code`` (a training loop) is called in the worker instead,
+  its result judged by the test like a student function's (grader_proxy.StudentSide);
 - answer cells and the student's own cells run in the worker only; the names they define reach
   the grader as proxies (see grader_proxy.py) or, for plain data, as values (wire.py); a cell
   runs as in Jupyter (worker.py), so the names bound before an error in it still count;
@@ -34,7 +36,7 @@ import nbformat
 from nbformat.v4 import new_output
 
 from autograder.course import Assignment
-from autograder.grader_proxy import StudentModule, WorkerGone
+from autograder.grader_proxy import StudentModule, StudentSide, WorkerGone
 from autograder.sandbox import Limits, start_worker, stop_worker
 
 MAX_RESTARTS = 3
@@ -236,8 +238,13 @@ class _Runner:
             except Exception:
                 continue
 
-    def run_trusted(self, name: str, source: str, timeout: float, limit: int, is_test: bool):
-        """Run a given or test cell in the grader; returns (printed, exception or None)."""
+    def run_trusted(self, name: str, source: str, timeout: float, limit: int, is_test: bool,
+                    student_side: tuple[str, ...] = ()):
+        """Run a given or test cell in the grader; returns (printed, exception or None).
+
+        student_side: functions this given cell defines that run in the student's process
+        (grader_proxy.StudentSide; the cell's ``bbh.runs_with_student_code`` metadata).
+        """
         before = {k: id(v) for k, v in self.trusted.items()}
         out = io.StringIO()
         self.client.start_cell(timeout)
@@ -262,6 +269,10 @@ class _Runner:
                                  f"{first.category.__name__}: {first.message}")
         if not is_test:
             new = {k for k, v in self.trusted.items() if before.get(k) != id(v)}
+            for key in new & set(student_side):
+                if isinstance(self.trusted[key], types.FunctionType):
+                    self.trusted[key] = StudentSide(lambda: self.client, key,
+                                                    self.trusted[key].__doc__)
             self.trusted_names |= new
             self.given.update({id(self.trusted[k]): k for k in new if not k.startswith("_")})
         return printed[: limit * 2], exc
@@ -313,8 +324,10 @@ def execute_submission(assignment: Assignment, student_nb, limits: Limits,
             if kind in ("given", "answer", "extra"):
                 printed, exc = runner.run_in_worker(kind, name, cell.source, timeout)
                 if kind == "given" and exc is None:
+                    student_side = cell.metadata.get("bbh", {}).get("runs_with_student_code")
                     printed2, exc = runner.run_trusted(name, cell.source, timeout, out_limit,
-                                                       is_test=False)
+                                                       is_test=False,
+                                                       student_side=tuple(student_side or ()))
             else:
                 visible, hidden = split_hidden(cell.source)
                 started = time.monotonic()

@@ -30,7 +30,8 @@ import numpy as np
 from autograder import wire
 from autograder.wire import MAX_FRAME, WireError, read_frame, write_frame
 
-__all__ = ["MAX_FRAME", "Proxy", "StudentError", "StudentModule", "WorkerClient", "WorkerGone"]
+__all__ = ["MAX_FRAME", "Proxy", "StudentError", "StudentModule", "StudentSide", "WorkerClient",
+           "WorkerGone"]
 
 _BY_REFERENCE = (types.FunctionType, types.MethodType,
                  np.random.Generator, np.random.RandomState)
@@ -201,6 +202,34 @@ for _name in _FORWARD_DUNDERS:
     setattr(Proxy, _name, _make_dunder(_name))
 
 
+class StudentSide:
+    """A given cell's function that runs in the student's process, where Jupyter runs it.
+
+    An assignment lists such functions in the given cell's metadata
+    (``"bbh": {"runs_with_student_code": ["train_two_layer"]}``): loops that do little but call
+    the student's functions thousands of times (a training loop calling ``sgd_step``). Run in
+    the grader, every one of those calls would cross the process boundary, and grading a
+    training test took five to fifteen times as long as the training itself.
+
+    What such a function returns is therefore no more trusted than what the student's own
+    functions return (the student's process may even have redefined it, as Jupyter would let
+    it): a test judges it by something the grader computes itself, e.g. the accuracy of the
+    returned parameters under the given (grader-side) ``predict``. The name is looked up in the
+    student's namespace at each call, as a notebook's would be.
+    """
+
+    def __init__(self, client_of, name: str, doc: str | None = None):
+        self._client = client_of          # () -> the current WorkerClient (it is restarted)
+        self._name = self.__name__ = name
+        self.__doc__ = doc                # help(train_two_layer) in a test still reads it
+
+    def __call__(self, *args, **kwargs):
+        return self._client().request("call_given", self._name, args, kwargs)
+
+    def __repr__(self):
+        return f"<function {self._name} (run in the student's process)>"
+
+
 # --------------------------------------------------------------------------- helpers
 
 def _sync(original, after) -> None:
@@ -314,6 +343,8 @@ class WorkerClient:
         """Grader -> worker: proxies by handle, given-cell objects by name, test code lent."""
         if type(obj) is Proxy:
             return ("ref", object.__getattribute__(obj, "_handle"))
+        if type(obj) is StudentSide:
+            return ("given", obj._name)
         if id(obj) in self.given and not wire.is_data(obj):
             # A function or object that a given cell defined: the worker ran the same cell
             # and has its own, under the same name (e.g. a loss function a test passes in).
@@ -360,7 +391,7 @@ class WorkerClient:
         if self.gone is not None:
             raise self.gone
         sent = None
-        if op in ("call", "method"):
+        if op in ("call", "method", "call_given"):
             # Arguments cross by value: keep them, so that a function that modifies its input
             # in place (an array, a dict of parameters) is seen doing so, as in one process.
             sent = (args[-2], args[-1])

@@ -319,6 +319,14 @@ def _dispatch(shell, channel: _Channel, op: str, args: tuple, extras: dict):
     if op == "call":
         handle, call_args, call_kwargs, forbidden = args
         return _call_student(namespace, forbidden, table[handle], call_args, call_kwargs, extras)
+    if op == "call_given":
+        # A given cell's function that the assignment runs here, next to the student's code
+        # (grader_proxy.StudentSide), looked up by name as a notebook would.
+        name, call_args, call_kwargs, forbidden = args
+        if type(name) is not str or name not in namespace:
+            raise NameError(f"name {name!r} is not defined")
+        return _call_student(namespace, forbidden, namespace[name], call_args, call_kwargs,
+                             extras)
     if op == "method":
         handle, name, call_args, call_kwargs, forbidden = args
         obj = table[handle]
@@ -354,7 +362,7 @@ def _answer(shell, channel: _Channel, frame: bytes):
             if isinstance(exc, KeyboardInterrupt):
                 raise
             reply = ("error", _error(exc))
-    if op in ("call", "method"):
+    if op in ("call", "method", "call_given"):
         # In a test cell a warning fails the test, as nbgrader fails a cell that wrote stderr.
         extras["warnings"] = [(w.category.__name__, str(w.message)[:500]) for w in caught[:20]]
     return op, reply, extras

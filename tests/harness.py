@@ -26,7 +26,7 @@ import nbformat
 from autograder.course import REPO_ROOT, get_assignment
 from autograder.samples import Edit, Stub, make_submission, reference_code, release_notebook
 
-__all__ = ["Case", "Edit", "Stub", "check_class", "make_submission", "read_grades",
+__all__ = ["Case", "Edit", "Stub", "cell_after", "check_class", "make_submission", "read_grades",
            "reference_code", "release_notebook", "run_grader", "save_report", "write_class"]
 
 REPORTS = REPO_ROOT / "_build" / "test-reports"
@@ -52,6 +52,19 @@ class Case:
     lost: tuple[str, ...] | None = None   # graded cells that must score 0 (None: not checked)
     raw: Callable[[Path], None] | None = field(default=None, compare=False)
     # raw: writes the student's folder itself (missing, renamed or malformed notebooks)
+
+
+def cell_after(assignment: str, given: str, code: str,
+               edits: Iterable = ()) -> Callable[[Path], None]:
+    """A `Case.raw` writer: the reference (with `edits`) plus a code cell of the student's own
+    right after the given cell `given`, e.g. one that redefines a given training loop."""
+    def write(folder: Path) -> None:
+        nb = make_submission(assignment, edits)
+        at = next(i for i, c in enumerate(nb.cells)
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == given)
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(code))
+        nbformat.write(nb, folder / get_assignment(assignment).notebook_name)
+    return write
 
 
 def run_grader(assignment: str, submissions: Path, out: Path, *extra: str,

@@ -15,7 +15,7 @@ import pickle
 import numpy as np
 import pytest
 
-from autograder.grader_proxy import Proxy, StudentModule
+from autograder.grader_proxy import Proxy, StudentModule, StudentSide
 from autograder.sandbox import Limits, start_worker, stop_worker
 from autograder.testing import forbid
 
@@ -265,6 +265,32 @@ def test_values_that_are_not_well_formed_data_come_as_proxies(student):
     assert error is None and changed["fine"] == 3
     assert type(changed["loop"]) is Proxy and changed["loop"][0] == 1
     assert type(changed["make_loop"]()) is Proxy
+
+
+def test_a_given_loop_runs_next_to_the_student_code(student):
+    """A given function listed in `bbh.runs_with_student_code` (a training loop) is one request,
+    not one per call of the student's function; in-place changes still come back, and the
+    name is looked up at each call in the student's namespace, as in a notebook."""
+    client, _ = student
+    client.start_cell(30)
+    _, error = client.exec_cell("def step(p):\n    p['w'] += 1.0\n    return float(p['w'][0])\n"
+                                "def loop(p, n):\n    return [step(p) for _ in range(n)]\n",
+                                "given")
+    assert error is None
+    ops = []
+    request = client.request
+    client.request = lambda op, *args: (ops.append(op), request(op, *args))[1]
+    try:
+        params = {"w": np.zeros(2)}
+        losses = StudentSide(lambda: client, "loop")(params, 1000)
+    finally:
+        del client.request
+    assert ops == ["call_given"]
+    assert losses[-1] == 1000.0 and params["w"].tolist() == [1000.0, 1000.0]
+    client.exec_cell("def loop(p, n):\n    return 'redefined by the student'\n", "student")
+    assert StudentSide(lambda: client, "loop")({}, 1) == "redefined by the student"
+    with pytest.raises(NameError, match="nowhere"):
+        StudentSide(lambda: client, "nowhere")()
 
 
 def _victim():

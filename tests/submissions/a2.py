@@ -5,7 +5,7 @@ test_sigmoid_backward 2, test_two_layer_loss 5, test_sgd_step 2, test_digits 3. 
 use the earlier ones, so a broken layer also costs the network and the training that use it.
 """
 
-from tests.harness import Case, Edit
+from tests.harness import Case, Edit, cell_after
 
 ASSIGNMENT = "a2"
 
@@ -73,4 +73,16 @@ if x.shape == (2, 3, 2) and w.shape == (6, 3):
     Case("dx_not_reshaped", "affine_backward returns dx flattened to (N, D), not x's shape",
          edits=(Edit("affine_backward", "dx = (dout @ w.T).reshape(x.shape)", "dx = dout @ w.T"),),
          expected=16, lost=("test_affine_backward",)),
+    # The training loop runs in the student's process (next to sgd_step, as in Jupyter), so a
+    # student can redefine it; the accuracy that counts is computed by the grader's own predict.
+    Case("fake_training_loop", "train_two_layer redefined in a cell of the student's own: "
+         "random parameters and a made-up falling loss, no training",
+         raw=cell_after("a2", "digits_setup", """\
+def train_two_layer(X, T, hidden=64, lr=1.0, epochs=20, batch_size=16, seed=0):
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.normal(0.0, 0.1, (X.shape[1], hidden)), "b1": np.zeros(hidden),
+              "W2": rng.normal(0.0, 0.1, (hidden, T.shape[1])), "b2": np.zeros(T.shape[1])}
+    return params, [0.5 / (epoch + 1) for epoch in range(epochs)]
+"""),
+         expected=17, lost=("test_digits",)),
 ]

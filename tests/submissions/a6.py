@@ -7,7 +7,7 @@ rnn_forward, rnn_backward and clip_gradients and must end below 0.003 (a correct
 still learns, but only to 0.0015-0.008), so those mistakes cost its 3 points as well.
 """
 
-from tests.harness import Case, Edit, Stub
+from tests.harness import Case, Edit, Stub, cell_after
 
 ASSIGNMENT = "a6"
 
@@ -76,4 +76,16 @@ CASES = [
          edits=(Stub("rnn_forward"), Stub("rnn_backward"), Stub("clip_gradients")),
          expected=5, lost=("test_rnn_forward", "test_rnn_backward", "test_clip_gradients",
                            "test_train_delay")),
+    # The training loop runs in the student's process (as in Jupyter), so a student can redefine
+    # it and report any losses; the test also measures the returned parameters' loss itself.
+    Case("fake_training_loop", "train_delay_rnn redefined in a cell of the student's own: untrained "
+         "parameters and made-up losses below 0.003",
+         raw=cell_after("a6", "train_setup", """\
+def train_delay_rnn(steps=300, hidden=16, seed=0, **settings):
+    rng = np.random.default_rng(seed)
+    params = {"Wx": rng.standard_normal((1, hidden)), "Wh": np.zeros((hidden, hidden)),
+              "b": np.zeros(hidden), "Wy": np.zeros((hidden, 1)), "by": np.zeros(1)}
+    return params, np.full(steps, 1e-4)
+"""),
+         expected=13, lost=("test_train_delay",)),
 ]

@@ -9,7 +9,7 @@ it keeps the training points; so does the forget gate's gradient taken from next
 differs little from prev_c while a cell holds its value. The other gradient mistakes lose them.
 """
 
-from tests.harness import Case, Edit, Stub
+from tests.harness import Case, Edit, Stub, cell_after
 
 ASSIGNMENT = "a8"
 
@@ -123,4 +123,16 @@ CASES = [
     Case("single_steps_only", "parts 1-2 done, the sequence functions left as released",
          edits=(Stub("lstm_forward"), Stub("lstm_backward")),
          expected=8, lost=("test_lstm_forward", "test_lstm_backward", TRAIN)),
+    # The training loop runs in the student's process (as in Jupyter), so a student can redefine
+    # it and report any losses; the test also measures the returned parameters' loss itself.
+    Case("fake_training_loop", "train_recall_lstm redefined in a cell of the student's own: untrained "
+         "parameters and made-up losses below 0.003",
+         raw=cell_after("a8", "train_setup", """\
+def train_recall_lstm(steps=300, hidden=8, seed=0, **settings):
+    rng = np.random.default_rng(seed)
+    params = {"Wx": rng.standard_normal((2, 4 * hidden)), "Wh": np.zeros((hidden, 4 * hidden)),
+              "b": np.zeros(4 * hidden), "Wy": np.zeros((hidden, 1)), "by": np.zeros(1)}
+    return params, np.full(steps, 1e-4)
+"""),
+         expected=16, lost=("test_train_recall",)),
 ]
