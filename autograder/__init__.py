@@ -3,6 +3,17 @@
 Students use :mod:`autograder.gradcheck`; instructors run ``python -m autograder grade``.
 """
 
+import sys as _sys
+
+# jsonschema (which nbformat and nbgrader use) imports rfc3987_syntax when it is installed (Jupyter
+# pulls it in), and that module compiles some 35 Earley parsers at import: about one second of
+# CPU in every process that reads a notebook, i.e. the grading command and each of its Dask
+# workers (python-jsonschema/jsonschema#1428). None of the schemas validated here uses its "iri"
+# formats, and without it jsonschema simply does not register a checker for them.
+if "jsonschema" not in _sys.modules:
+    _sys.modules.setdefault("rfc3987_syntax", None)
+
+
 from autograder.gradcheck import (
     GradientCheckError,
     GradientReport,
