@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -218,6 +219,19 @@ def _worker_course(assignment: Assignment, gradebook: bytes | None = None,
     return course
 
 
+class _QuietHeartbeatAtClose(logging.Filter):
+    """Drops the traceback a Dask worker logs when its heartbeat finds its connection to the
+    scheduler closed, as happens when the scheduler closes first at the end of a run
+    (dask/distributed#7105): printed at random after a run that had gone well. The worker
+    deals with a lost scheduler itself; other heartbeat errors are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from distributed.comm import CommClosedError
+
+        return not (record.getMessage().startswith("Failed to communicate with scheduler")
+                    and record.exc_info and isinstance(record.exc_info[1], CommClosedError))
+
+
 def worker_preflight(sandbox: bool, assignment_name: str, fingerprint: str,
                      limits: Limits) -> str:
     """Runs on every worker (Client.run) before grading: '' when it can grade, else why not.
@@ -227,6 +241,9 @@ def worker_preflight(sandbox: bool, assignment_name: str, fingerprint: str,
     """
     import socket
 
+    quiet = logging.getLogger("distributed.worker")
+    if not any(isinstance(f, _QuietHeartbeatAtClose) for f in quiet.filters):
+        quiet.addFilter(_QuietHeartbeatAtClose())
     host = socket.gethostname()
     try:
         assignment = get_assignment(assignment_name)

@@ -37,7 +37,9 @@ def default_run(tmp_path_factory) -> tuple[Path, Path, dict]:
     root = tmp_path_factory.mktemp("cluster-class")
     submissions, out = root / "submissions", root / "out"
     write_class("a1", CASES, submissions)
-    run_grader("a1", submissions, out)
+    proc = run_grader("a1", submissions, out)
+    # A run that went well prints no traceback, not even Dask's at shutdown (distributed#7105)
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     rows = read_grades(out / "grades.csv")
     assert not check_class("a1", CASES, rows, out)
     return submissions, out, rows
@@ -45,6 +47,23 @@ def default_run(tmp_path_factory) -> tuple[Path, Path, dict]:
 
 def test_case_selection_is_whole():
     assert sorted(c.name for c in CASES) == sorted(PICKED)
+
+
+def test_only_the_heartbeat_at_shutdown_is_kept_quiet():
+    from distributed.comm import CommClosedError
+
+    from autograder.grading import _QuietHeartbeatAtClose
+
+    def record(message, exc):
+        return logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, message, (),
+                                 (type(exc), exc, None))
+
+    quiet = _QuietHeartbeatAtClose()
+    heartbeat = "Failed to communicate with scheduler during heartbeat."
+    assert not quiet.filter(record(heartbeat, CommClosedError("in <TCP (closed)>: Stream is closed")))
+    assert quiet.filter(record(heartbeat, OSError("Timed out trying to connect")))
+    assert quiet.filter(record("Unexpected exception during heartbeat. Closing worker.",
+                               CommClosedError("closed")))
 
 
 def test_an_existing_two_worker_cluster_grades_as_the_default_path(default_run, tmp_path):
