@@ -28,6 +28,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -187,8 +188,9 @@ def main() -> int:
                    for w in (1, 2) for t in range(max(1, args.repeat)))
         ceiling = two_process_ceiling()
     load_after = os.getloadavg()
-    one, serial_one, ready_one = sorted(runs[1])[len(runs[1]) // 2]
-    two, serial_two, ready_two = sorted(runs[2])[len(runs[2]) // 2]
+    # medians of each column (with an even count, the mean of the middle two)
+    one, serial_one, ready_one = (statistics.median(column) for column in zip(*runs[1], strict=True))
+    two, serial_two, ready_two = (statistics.median(column) for column in zip(*runs[2], strict=True))
     print(f"grading {args.students} submissions of {args.assignment} "
           f"({', '.join(f'{n} {k}' for k, n in counts.items())}), a fresh process each, "
           "start-up included")
@@ -201,7 +203,7 @@ def main() -> int:
     print(f"  (c) vs (b): {one / two:.2f}x faster (goal 1.8x; this machine's ceiling: the same "
           f"pure-CPU work runs {ceiling:.2f}x faster in two processes than in one)")
     if args.repeat > 1:
-        print("  runs, in turns (median above): "
+        print("  runs, in turns (medians above): "
               + "; ".join(f"(b) {b[0]:.1f} s, (c) {c[0]:.1f} s ({b[0] / c[0]:.2f}x)"
                           for b, c in zip(runs[1], runs[2], strict=True)))
     print(f"  per submission: (b) {one / args.students:.2f} s, (c) {two / args.students:.2f} s")
