@@ -38,6 +38,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import types
 from concurrent.futures import ThreadPoolExecutor
@@ -567,41 +568,77 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
         bar.update(1)
 
     started = [False]   # set once the first submission is on the cluster
+    closer: threading.Thread | None = None
+
+    def grading_started() -> None:
+        stats.ready_seconds = time.perf_counter() - run_start
+        # The class summary's plotting library loads while the class is graded, not after.
+        threading.Thread(target=_load_plotting, name="load-plotting", daemon=True).start()
+
     try:
         if cluster is not None:
-            with stack:
+            try:
                 coordinator += _run_on_cluster(cluster, assignment, to_grade, options,
                                                fingerprint, course, receive, started,
-                                               lambda: setattr(stats, "ready_seconds",
-                                                               time.perf_counter() - run_start))
+                                               grading_started)
+            except BaseException:
+                stack.close()
+                raise
+            # The cluster's processes shut down while the gradebook and the reports are written.
+            closer = threading.Thread(target=_close_quietly, args=(stack,), name="close-cluster")
+            closer.start()
         busy = time.thread_time()
         if pending_gradebook:
             write_gradebook(course.db_url, assignment, pending_gradebook)
             pending_gradebook.clear()
         coordinator += time.thread_time() - busy
     finally:
-        stack.close()   # a no-op once the cluster is closed; stops it on an error before
+        if closer is None:
+            stack.close()   # a no-op once the cluster is closed; stops it on an error before
         bar.close()
         log.close()
-        if started[0] or not to_grade:   # when the cluster refused, no report of a run not made
-            # Nothing is lost: whoever has no result yet (an interrupted run) is listed as such.
-            for sub in submissions:
-                results.setdefault(sub.student, _not_graded(
-                    sub.student, parts, "could not be graded: the grading run stopped before this "
-                                        "submission was graded (grade again with --resume)"))
-            ordered = [results[s.student] for s in submissions]
-            busy = time.thread_time()
-            missing_pages = [r for r in ordered
-                             if not (feedback_dir / f"{r.student}.html").is_file()
-                             or (r.status == NOT_GRADED and r.student not in previous)]
-            write_feedback(assignment, missing_pages, course, feedback_dir)
-            write_grades_csv(assignment, ordered, out / "grades.csv")
-            write_results_json(assignment, ordered, out / "results.json")
-            coordinator += time.thread_time() - busy
-            write_class_summary(assignment, ordered, out / "summary.html",
-                                sandbox=options.limits.sandbox, limits=options.limits)
-            stats.coordinator_seconds = coordinator
+        try:
+            # When the cluster refused, there is no report of a run not made. Nothing is lost:
+            # whoever has no result yet (an interrupted run) is listed as such.
+            if started[0] or not to_grade:
+                for sub in submissions:
+                    results.setdefault(sub.student, _not_graded(
+                        sub.student, parts, "could not be graded: the grading run stopped before "
+                                            "this submission was graded (grade again with "
+                                            "--resume)"))
+                ordered = [results[s.student] for s in submissions]
+                busy = time.thread_time()
+                missing_pages = [r for r in ordered
+                                 if not (feedback_dir / f"{r.student}.html").is_file()
+                                 or (r.status == NOT_GRADED and r.student not in previous)]
+                write_feedback(assignment, missing_pages, course, feedback_dir)
+                write_grades_csv(assignment, ordered, out / "grades.csv")
+                write_results_json(assignment, ordered, out / "results.json")
+                coordinator += time.thread_time() - busy
+                write_class_summary(assignment, ordered, out / "summary.html",
+                                    sandbox=options.limits.sandbox, limits=options.limits)
+                stats.coordinator_seconds = coordinator
+        finally:
+            if closer is not None:
+                closer.join()
     return ordered
+
+
+def _close_quietly(stack: contextlib.ExitStack) -> None:
+    """Close the cluster (in a thread of its own): a failure to shut down after every result
+    is in costs nothing, so it is a warning, not an error."""
+    try:
+        stack.close()
+    except Exception as exc:  # noqa: BLE001
+        logging.getLogger(__name__).warning("the Dask cluster did not close cleanly: %s", exc)
+
+
+def _load_plotting() -> None:
+    with contextlib.suppress(Exception):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
 
 
 def _start_cluster(stack: contextlib.ExitStack, options: GradingOptions, tasks: int,
