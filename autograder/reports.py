@@ -311,14 +311,23 @@ def _students_html(assignment: Assignment, results) -> str:
             f"</thead><tbody>{rows}</tbody></table></div>")
 
 
-def write_class_summary(assignment: Assignment, results, path: Path, sandbox: bool,
-                        limits=None) -> None:
-    """summary.html: the distribution of scores, per part and in total, and every problem."""
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no screen). The grading command calls it early, in
+    a thread of its own, so the library loads while the class is graded."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_class_summary(assignment: Assignment, results, path: Path, sandbox: bool,
+                        limits=None) -> None:
+    """summary.html: the distribution of scores, per part and in total, and every problem."""
     from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
 
     parts = assignment.graded_parts()
     graded = [r for r in results if r.status == "graded"]
