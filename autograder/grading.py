@@ -577,14 +577,11 @@ def grade_class(assignment: Assignment, submissions_dir: Path, out: Path,
 
     try:
         if cluster is not None:
-            try:
-                coordinator += _run_on_cluster(cluster, assignment, to_grade, options,
-                                               fingerprint, course, receive, started,
-                                               grading_started)
-            except BaseException:
-                stack.close()
-                raise
-            # The cluster's processes shut down while the gradebook and the reports are written.
+            coordinator += _run_on_cluster(cluster, assignment, to_grade, options,
+                                           fingerprint, course, receive, started,
+                                           grading_started)
+            # The cluster's processes shut down while the gradebook and the reports are written
+            # (after an error, the `finally` below closes it before the reports).
             closer = threading.Thread(target=_close_quietly, args=(stack,), name="close-cluster")
             closer.start()
         busy = time.thread_time()

@@ -171,6 +171,7 @@ def main() -> int:
                         help="grade the class this many times with (b) and with (c), in turns, "
                              "and report the medians (the machine's speed drifts; default 1)")
     args = parser.parse_args()
+    repeat = max(1, args.repeat)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
@@ -179,13 +180,13 @@ def main() -> int:
         stock, _ = _run([sys.executable, "-c", STOCK, args.assignment, str(klass),
                          str(tmp / "stock")], "stock")
         runs: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
-        for turn in range(max(1, args.repeat)):
+        for turn in range(repeat):
             for workers in (1, 2):
                 out = tmp / f"ours-{workers}-{turn}"
                 runs[workers].append(_ours(args.assignment, klass, out, workers))
         same = all((tmp / f"ours-{w}-{t}" / "grades.csv").read_text()
                    == (tmp / "ours-1-0" / "grades.csv").read_text()
-                   for w in (1, 2) for t in range(max(1, args.repeat)))
+                   for w in (1, 2) for t in range(repeat))
         reference = two_process_reference()
     load_after = os.getloadavg()
     # medians of each column (with an even count, the mean of the middle two)
@@ -204,7 +205,7 @@ def main() -> int:
     print(f"  (c) vs (b): {statistics.median(paired):.2f}x faster (goal 1.8x)"
           + (f", the median of {len(paired)} turns; the ratio of the median times is "
              f"{one / two:.2f}x" if len(paired) > 1 else ""))
-    if args.repeat > 1:
+    if repeat > 1:
         print("  turns, (b) then (c): "
               + "; ".join(f"{b[0]:.1f} s, {c[0]:.1f} s ({b[0] / c[0]:.2f}x)"
                           for b, c in zip(runs[1], runs[2], strict=True)))
